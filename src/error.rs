@@ -1,0 +1,133 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything that can go wrong in this crate.
+///
+/// Errors from the background writer thread are kept and returned again by every later
+/// fallible call on the same writer, so a failing disk can never go unnoticed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O operation on the caller's thread failed (creating the log directory or the
+    /// event file, opening a file to read).
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done, e.g. "creating directory".
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+
+    /// The background thread failed to write or sync the event file. The writer keeps
+    /// returning this error; data logged after the failure is refused, not dropped silently.
+    #[error("writing event file {path} failed: {source}")]
+    WriteFailed {
+        /// The event file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+
+    /// The writer was closed (by [`SummaryWriter::close`](crate::SummaryWriter::close) on
+    /// this or another handle) and accepts no more data.
+    #[error("the summary writer is closed")]
+    Closed,
+
+    /// A tag or scope name breaks the tag rules (see [`crate::tag`]).
+    #[error("invalid tag {tag:?}: {reason}")]
+    InvalidTag {
+        /// The offending tag, as given.
+        tag: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+
+    /// A step does not fit TensorBoard's signed 64-bit step.
+    #[error("step {step} does not fit in an i64")]
+    StepOutOfRange {
+        /// The step as given.
+        step: u128,
+    },
+
+    /// A finite value cannot be stored without turning into something else (for example a
+    /// finite `f64` beyond the range of the `f32` TensorBoard stores scalars as).
+    #[error("value {value} for tag {tag:?} is out of range: {reason}")]
+    ValueOutOfRange {
+        /// The tag the value was logged under.
+        tag: String,
+        /// The value as given.
+        value: f64,
+        /// Why it cannot be stored.
+        reason: &'static str,
+    },
+
+    /// A wall time that is NaN, infinite or negative. TensorBoard's Rust loader abandons the
+    /// rest of a file at a NaN wall time, so the writer never writes one.
+    #[error("invalid wall time {0}: it must be finite and not negative")]
+    InvalidWallTime(f64),
+
+    /// A writer option is out of range.
+    #[error("invalid writer option: {0}")]
+    InvalidOption(&'static str),
+
+    /// A record's length or payload failed its CRC check: the file is corrupt at `offset`.
+    #[error("corrupt record at byte {offset} of {path}: {what}")]
+    CorruptRecord {
+        /// The file being read (empty for a reader over a plain byte stream).
+        path: PathBuf,
+        /// Offset of the start of the damaged record.
+        offset: u64,
+        /// Which check failed.
+        what: &'static str,
+    },
+
+    /// A record's payload passed its CRC check but is not a valid `Event`.
+    #[error("record at byte {offset} of {path} is not a valid Event: {source}")]
+    Decode {
+        /// The file being read.
+        path: PathBuf,
+        /// Offset of the start of the record.
+        offset: u64,
+        /// The decoder's complaint.
+        #[source]
+        source: prost::DecodeError,
+    },
+
+    /// A file ends in the middle of a record. This is what a file looks like while its writer
+    /// is between writes, or after the writer was killed; it is not corruption. An
+    /// [`EventReader`](crate::EventReader) can resume once the record is complete.
+    #[error("truncated record at byte {offset} of {path}: {available} of {needed} bytes present")]
+    Truncated {
+        /// The file being read.
+        path: PathBuf,
+        /// Offset of the start of the incomplete record.
+        offset: u64,
+        /// Bytes of the record present.
+        available: u64,
+        /// Bytes the record needs (only the header is known until the length is read).
+        needed: u64,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,76 @@
+//! # tensorboard-writer
+//!
+//! Log from any Rust training loop to [TensorBoard](https://www.tensorflow.org/tensorboard):
+//! scalars, merged summaries and named scopes today, every dashboard as the crate grows.
+//!
+//! ```
+//! use tensorboard_writer::SummaryWriter;
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let runs = dir.path();
+//! let writer = SummaryWriter::new(runs.join("mnist/lr=1e-3"))?;
+//! for step in 0..1000u32 {
+//!     let (loss, acc) = (1.0 / (1.0 + step as f32), step as f32 / 1000.0);
+//!     writer.add_scalar("xent", loss, step)?;       // never waits on the disk
+//!     if step % 100 == 0 {
+//!         writer.step(step)                         // one event, many values
+//!             .scalar("test/accuracy", acc)
+//!             .scalar("test/xent", loss)
+//!             .write()?;
+//!     }
+//! }
+//! let conv1 = writer.scope("conv1")?;               // tags become "conv1/…"
+//! conv1.add_scalar("sparsity", 0.25f64, 1000u32)?;
+//! writer.flush()?;                                  // barrier: all of the above is on disk
+//! # let s = tensorboard_writer::read_scalars(runs.join("mnist/lr=1e-3"))?;
+//! # assert_eq!(s["xent"].len(), 1000);
+//! # assert_eq!(s["test/accuracy"].len(), 10);
+//! # assert_eq!(s["conv1/sparsity"][0].step, 1000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Then run `tensorboard --logdir runs`.
+//!
+//! ## How it works
+//!
+//! - [`SummaryWriter`] is `Clone + Send + Sync`. Logging calls encode the event into a
+//!   pre-allocated buffer shared by all clones; one background thread writes it to the event
+//!   file every flush interval (2 s by default), when the buffer fills, on
+//!   [`flush`](SummaryWriter::flush), on [`close`](SummaryWriter::close) and on drop. Memory
+//!   is bounded ([`SummaryWriterBuilder::max_pending_bytes`]): if the disk falls behind, the
+//!   logging thread waits instead of growing memory or dropping data.
+//! - Background I/O errors are kept and returned by the next `flush`, `close` and every
+//!   later logging call.
+//! - Files are framed as TFRecords with masked CRC-32C ([`record`]) and named
+//!   `events.out.tfevents.<secs>.<host>.<pid>.<counter>`, so writers never collide.
+//! - Scalars are written as `simple_value`, which both of TensorBoard's loaders (the Rust
+//!   data server and the Python one) read as rank-0 `float32`. Tags follow the
+//!   [tag rules](tag).
+//! - [`EventReader`], [`read_events`] and [`read_scalars`] read event files back, checking
+//!   every checksum and telling a truncated final record from corruption.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod encode;
+mod error;
+mod event_file;
+pub mod reader;
+pub mod record;
+pub mod tag;
+mod writer;
+
+/// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
+/// subset of TensorFlow's and TensorBoard's schemas).
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod proto {
+    include!(concat!(env!("OUT_DIR"), "/protos.rs"));
+    pub use self::tensorboard::*;
+}
+
+pub use error::{Error, Result};
+pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
+pub use writer::{
+    ScalarValue, Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
+};

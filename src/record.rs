@@ -1,0 +1,378 @@
+//! TFRecord framing with masked CRC-32C, shared by the writer and the reader.
+//!
+//! An event file is a plain sequence of records, with no file header:
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 8 | payload length `n`, u64 little-endian |
+//! | 4 | masked CRC-32C of those 8 bytes, u32 little-endian |
+//! | `n` | payload: one serialized `Event` |
+//! | 4 | masked CRC-32C of the payload, u32 little-endian |
+//!
+//! The checksum is CRC-32C (Castagnoli, not zlib's CRC-32), "masked" by rotating it right by
+//! 15 bits and adding `0xa282ead8`, so that a CRC of data that itself contains CRCs is not
+//! degenerate. The `crc32c` crate uses the CPU's CRC instructions where present.
+//!
+//! ```
+//! use tensorboard_writer::record::{masked_crc32c, encode_record};
+//!
+//! // Test vectors from TensorBoard's own data server.
+//! assert_eq!(masked_crc32c(b"\x1a\x11CRC test, one two"), 0x5794_d08a);
+//! assert_eq!(masked_crc32c(&24u64.to_le_bytes()), 0x224b_7fa3);
+//!
+//! let mut framed = Vec::new();
+//! encode_record(b"hello", &mut framed);
+//! assert_eq!(framed.len(), 12 + 5 + 4);
+//! ```
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Bytes before the payload: the length and its masked CRC.
+pub const HEADER_LEN: usize = 12;
+/// Bytes after the payload: its masked CRC.
+pub const FOOTER_LEN: usize = 4;
+
+const MASK_DELTA: u32 = 0xa282_ead8;
+
+/// Masks a CRC-32C the way TFRecord does: rotate right by 15, then add `0xa282ead8`.
+#[inline]
+pub fn mask_crc(crc: u32) -> u32 {
+    crc.rotate_right(15).wrapping_add(MASK_DELTA)
+}
+
+/// The masked CRC-32C of `data`.
+#[inline]
+pub fn masked_crc32c(data: &[u8]) -> u32 {
+    mask_crc(crc32c::crc32c(data))
+}
+
+/// Appends `payload` to `out` as one complete record (header, payload, footer).
+pub fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
+    let len = (payload.len() as u64).to_le_bytes();
+    out.reserve(HEADER_LEN + payload.len() + FOOTER_LEN);
+    out.extend_from_slice(&len);
+    out.extend_from_slice(&masked_crc32c(&len).to_le_bytes());
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&masked_crc32c(payload).to_le_bytes());
+}
+
+/// Appends a record frame for a payload of `payload_len` bytes whose checksums are left as
+/// zero, then the payload written by `write`. [`fill_crcs`] completes the frame later: the
+/// writer does that on its background thread so the logging thread never computes a CRC.
+///
+/// `write` must append exactly `payload_len` bytes.
+#[inline]
+pub(crate) fn append_unsealed(
+    out: &mut Vec<u8>,
+    payload_len: usize,
+    write: impl FnOnce(&mut Vec<u8>),
+) {
+    out.extend_from_slice(&(payload_len as u64).to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]);
+    let start = out.len();
+    write(out);
+    debug_assert_eq!(out.len() - start, payload_len, "payload length mismatch");
+    out.extend_from_slice(&[0u8; 4]);
+}
+
+/// Computes and stores both checksums of every record in `buf`, which must hold whole
+/// records only, as appended by [`append_unsealed`].
+pub(crate) fn fill_crcs(buf: &mut [u8]) {
+    let mut pos = 0;
+    while pos + HEADER_LEN <= buf.len() {
+        let mut len_bytes = [0u8; 8];
+        len_bytes.copy_from_slice(&buf[pos..pos + 8]);
+        let len = u64::from_le_bytes(len_bytes) as usize;
+        buf[pos + 8..pos + 12].copy_from_slice(&masked_crc32c(&len_bytes).to_le_bytes());
+        let payload_start = pos + HEADER_LEN;
+        let payload_end = payload_start + len;
+        let crc = masked_crc32c(&buf[payload_start..payload_end]);
+        buf[payload_end..payload_end + FOOTER_LEN].copy_from_slice(&crc.to_le_bytes());
+        pos = payload_end + FOOTER_LEN;
+    }
+    debug_assert_eq!(pos, buf.len(), "buffer does not hold whole records");
+}
+
+/// Reads records from a byte stream, checking both checksums of each.
+///
+/// A stream that ends inside a record is reported as [`Error::Truncated`], which is not
+/// fatal: the bytes already read are kept, and the next call reads on from where the stream
+/// stopped. That is how a file that is still being written is followed: read until
+/// `Truncated` (or the end), wait, read again.
+///
+/// ```
+/// use tensorboard_writer::record::{encode_record, RecordReader};
+///
+/// let mut bytes = Vec::new();
+/// encode_record(b"one", &mut bytes);
+/// encode_record(b"two", &mut bytes);
+/// let mut reader = RecordReader::new(&bytes[..]);
+/// assert_eq!(reader.read_record()?.unwrap(), b"one");
+/// assert_eq!(reader.read_record()?.unwrap(), b"two");
+/// assert!(reader.read_record()?.is_none());
+/// # Ok::<(), tensorboard_writer::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordReader<R> {
+    inner: R,
+    path: PathBuf,
+    buf: Vec<u8>,
+    /// Start of the unconsumed bytes in `buf`.
+    pos: usize,
+    /// End of the valid bytes in `buf`.
+    end: usize,
+    /// Stream offset of `buf[pos]`.
+    offset: u64,
+}
+
+const INITIAL_BUF: usize = 256 * 1024;
+
+impl<R: Read> RecordReader<R> {
+    /// A reader over `inner`, starting at its current position.
+    pub fn new(inner: R) -> Self {
+        Self::with_path(inner, PathBuf::new())
+    }
+
+    /// Like [`new`](Self::new), naming `path` in errors.
+    pub fn with_path(inner: R, path: impl Into<PathBuf>) -> Self {
+        RecordReader {
+            inner,
+            path: path.into(),
+            buf: vec![0; INITIAL_BUF],
+            pos: 0,
+            end: 0,
+            offset: 0,
+        }
+    }
+
+    /// Offset in the stream of the next record to be read.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The path given to [`with_path`](Self::with_path).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Reads the next record's payload.
+    ///
+    /// Returns `Ok(None)` at a clean end of the stream (between records),
+    /// [`Error::Truncated`] when the stream ends inside a record, and
+    /// [`Error::CorruptRecord`] when a checksum fails. After `Truncated` the call can be
+    /// repeated once the stream has more data. After `CorruptRecord` the reader stays at the
+    /// damaged record, and every later call reports the same error.
+    pub fn read_record(&mut self) -> Result<Option<&[u8]>> {
+        if !self.fill(HEADER_LEN)? {
+            return self.end_of_data(HEADER_LEN as u64);
+        }
+        let header = &self.buf[self.pos..self.pos + HEADER_LEN];
+        let mut len_bytes = [0u8; 8];
+        len_bytes.copy_from_slice(&header[..8]);
+        let stored = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+        if masked_crc32c(&len_bytes) != stored {
+            return Err(self.corrupt("length checksum mismatch"));
+        }
+        let len = u64::from_le_bytes(len_bytes);
+        let total = (HEADER_LEN as u64)
+            .checked_add(len)
+            .and_then(|n| n.checked_add(FOOTER_LEN as u64))
+            .filter(|&n| usize::try_from(n).is_ok())
+            .ok_or_else(|| self.corrupt("record length does not fit in memory"))?;
+        let total = total as usize;
+        if !self.fill(total)? {
+            return self.end_of_data(total as u64);
+        }
+        let payload_start = self.pos + HEADER_LEN;
+        let payload_end = payload_start + len as usize;
+        let f = &self.buf[payload_end..payload_end + FOOTER_LEN];
+        let stored = u32::from_le_bytes([f[0], f[1], f[2], f[3]]);
+        if masked_crc32c(&self.buf[payload_start..payload_end]) != stored {
+            return Err(self.corrupt("payload checksum mismatch"));
+        }
+        self.pos += total;
+        self.offset += total as u64;
+        Ok(Some(&self.buf[payload_start..payload_end]))
+    }
+
+    fn corrupt(&self, what: &'static str) -> Error {
+        Error::CorruptRecord {
+            path: self.path.clone(),
+            offset: self.offset,
+            what,
+        }
+    }
+
+    fn end_of_data(&self, needed: u64) -> Result<Option<&[u8]>> {
+        let available = (self.end - self.pos) as u64;
+        if available == 0 {
+            Ok(None)
+        } else {
+            Err(Error::Truncated {
+                path: self.path.clone(),
+                offset: self.offset,
+                available,
+                needed,
+            })
+        }
+    }
+
+    /// Makes `need` bytes available at `self.pos`, reading as needed. Returns false when the
+    /// stream ends first (what was read is kept).
+    fn fill(&mut self, need: usize) -> Result<bool> {
+        if self.end - self.pos >= need {
+            return Ok(true);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        while self.end < need {
+            if self.end == self.buf.len() {
+                // Grow geometrically but never beyond what the record needs, so a damaged
+                // length cannot make us allocate ahead of the data actually present.
+                let new_len = (self.buf.len() * 2).min(need).max(self.end + 1);
+                self.buf.resize(new_len, 0);
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io("reading", self.path.clone(), e)),
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc_check_value() {
+        // The CRC-32C check value from the Castagnoli parameters.
+        assert_eq!(crc32c::crc32c(b"123456789"), 0xe306_9283);
+    }
+
+    #[test]
+    fn masked_crc_vectors_from_format_md() {
+        assert_eq!(masked_crc32c(b"\x1a\x11CRC test, one two"), 0x5794_d08a);
+        assert_eq!(masked_crc32c(&24u64.to_le_bytes()), 0x224b_7fa3);
+    }
+
+    #[test]
+    fn mask_matches_known_values() {
+        // rotate_right(15) then add 0xa282ead8, worked by hand.
+        assert_eq!(mask_crc(0), 0xa282_ead8);
+        assert_eq!(mask_crc(1 << 15), 0xa282_ead9);
+        assert_eq!(mask_crc(1), 0xa284_ead8);
+        assert_eq!(mask_crc(u32::MAX), 0xa282_ead7);
+    }
+
+    #[test]
+    fn unsealed_then_filled_equals_encoded() {
+        let payloads: [&[u8]; 3] = [b"", b"a", &[7u8; 1000]];
+        let mut sealed = Vec::new();
+        let mut unsealed = Vec::new();
+        for p in payloads {
+            encode_record(p, &mut sealed);
+            append_unsealed(&mut unsealed, p.len(), |out| out.extend_from_slice(p));
+        }
+        assert_ne!(sealed, unsealed);
+        fill_crcs(&mut unsealed);
+        assert_eq!(sealed, unsealed);
+    }
+
+    #[test]
+    fn reads_back_many_records_across_buffer_growth() {
+        let mut bytes = Vec::new();
+        let big = vec![0xabu8; INITIAL_BUF * 3 + 17];
+        encode_record(b"small", &mut bytes);
+        encode_record(&big, &mut bytes);
+        encode_record(b"", &mut bytes);
+        let mut r = RecordReader::new(&bytes[..]);
+        assert_eq!(r.read_record().unwrap().unwrap(), b"small");
+        assert_eq!(r.read_record().unwrap().unwrap(), &big[..]);
+        assert_eq!(r.read_record().unwrap().unwrap(), b"");
+        assert!(r.read_record().unwrap().is_none());
+        assert_eq!(r.offset(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn every_truncation_point_is_reported_as_truncated() {
+        let mut bytes = Vec::new();
+        encode_record(b"first", &mut bytes);
+        let first_len = bytes.len();
+        encode_record(b"second record", &mut bytes);
+        for cut in first_len + 1..bytes.len() {
+            let mut r = RecordReader::new(&bytes[..cut]);
+            assert_eq!(r.read_record().unwrap().unwrap(), b"first");
+            match r.read_record() {
+                Err(Error::Truncated {
+                    offset, available, ..
+                }) => {
+                    assert_eq!(offset, first_len as u64);
+                    assert_eq!(available, (cut - first_len) as u64);
+                }
+                other => panic!("cut at {cut}: expected Truncated, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn flipped_bits_are_corruption_not_truncation() {
+        let mut bytes = Vec::new();
+        encode_record(b"payload", &mut bytes);
+        for byte in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[byte] ^= 0x10;
+            let mut r = RecordReader::new(&damaged[..]);
+            match r.read_record() {
+                Err(Error::CorruptRecord {
+                    offset: 0, what, ..
+                }) => {
+                    let expect = if byte < HEADER_LEN {
+                        "length checksum mismatch"
+                    } else {
+                        "payload checksum mismatch"
+                    };
+                    assert_eq!(what, expect, "flip at byte {byte}");
+                }
+                other => panic!("flip at byte {byte}: expected CorruptRecord, got {other:?}"),
+            }
+        }
+    }
+
+    /// A reader that serves a shared buffer that can grow between calls, like a file being
+    /// appended to.
+    struct Growing(std::rc::Rc<std::cell::RefCell<Vec<u8>>>, usize);
+    impl Read for Growing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let data = self.0.borrow();
+            let n = out.len().min(data.len() - self.1);
+            out[..n].copy_from_slice(&data[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn resumes_after_truncation_when_data_arrives() {
+        let mut full = Vec::new();
+        encode_record(b"alpha", &mut full);
+        encode_record(b"beta", &mut full);
+        let shared = std::rc::Rc::new(std::cell::RefCell::new(full[..25].to_vec()));
+        let mut r = RecordReader::new(Growing(shared.clone(), 0));
+        assert_eq!(r.read_record().unwrap().unwrap(), b"alpha");
+        assert!(matches!(r.read_record(), Err(Error::Truncated { .. })));
+        assert!(matches!(r.read_record(), Err(Error::Truncated { .. })));
+        shared.borrow_mut().extend_from_slice(&full[25..]);
+        assert_eq!(r.read_record().unwrap().unwrap(), b"beta");
+        assert!(r.read_record().unwrap().is_none());
+    }
+}

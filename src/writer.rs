@@ -1,0 +1,608 @@
+//! [`SummaryWriter`]: the handle training loops log through, its scopes, and the merged
+//! [`StepBuilder`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use prost::Message;
+
+use crate::encode::{self, EventHeader, SimpleValue};
+use crate::error::{Error, Result};
+use crate::event_file::{self, EventFile, Options};
+use crate::proto;
+use crate::tag::validate_tag;
+
+/// Written as `source_metadata.writer` in the first record of every file.
+pub const WRITER_NAME: &str = "tensorboard-writer";
+
+/// The default flush interval: data shows in TensorBoard at most this long after it is
+/// logged, even without a call to [`SummaryWriter::flush`].
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The default bound on memory held for data not yet written: 16 MiB.
+pub const DEFAULT_MAX_PENDING_BYTES: usize = 16 << 20;
+
+/// A training step, as any of the integer types training loops count with.
+///
+/// TensorBoard stores steps as `i64`; a `u64` or `usize` beyond `i64::MAX` is an
+/// [`Error::StepOutOfRange`]. Negative steps are allowed and shown as such.
+pub trait Step: Copy {
+    /// The step as TensorBoard stores it.
+    fn to_step(self) -> Result<i64>;
+}
+
+macro_rules! lossless_step {
+    ($($t:ty),*) => {$(
+        impl Step for $t {
+            #[inline]
+            fn to_step(self) -> Result<i64> {
+                Ok(i64::from(self))
+            }
+        }
+    )*};
+}
+lossless_step!(i64, i32, u32, i16, u16, i8, u8);
+
+macro_rules! checked_step {
+    ($($t:ty),*) => {$(
+        impl Step for $t {
+            #[inline]
+            fn to_step(self) -> Result<i64> {
+                i64::try_from(self).map_err(|_| Error::StepOutOfRange { step: self as u128 })
+            }
+        }
+    )*};
+}
+checked_step!(u64, usize);
+
+/// A scalar value: `f32` or `f64`.
+///
+/// TensorBoard keeps scalars as `f32`, so `f64` values are rounded to the nearest `f32`.
+/// NaN and ±infinity are logged as they are and show as such. A finite `f64` too large for an
+/// `f32` is an [`Error::ValueOutOfRange`] rather than a silent infinity.
+pub trait ScalarValue: Copy {
+    /// The value as TensorBoard stores it, or why it cannot be stored.
+    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)>;
+}
+
+impl ScalarValue for f32 {
+    #[inline]
+    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)> {
+        Ok(self)
+    }
+}
+
+impl ScalarValue for f64 {
+    #[inline]
+    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)> {
+        let v = self as f32;
+        if v.is_infinite() && self.is_finite() {
+            Err((
+                self,
+                "finite value beyond the f32 range TensorBoard stores scalars in",
+            ))
+        } else {
+            Ok(v)
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, never NaN.
+#[inline]
+pub(crate) fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+pub(crate) fn check_wall_time(t: f64) -> Result<f64> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(t)
+    } else {
+        Err(Error::InvalidWallTime(t))
+    }
+}
+
+/// Settings for a [`SummaryWriter`], from [`SummaryWriter::builder`].
+#[derive(Debug, Clone)]
+pub struct SummaryWriterBuilder {
+    logdir: PathBuf,
+    flush_interval: Duration,
+    max_pending_bytes: usize,
+    filename_suffix: String,
+    durable: bool,
+}
+
+impl SummaryWriterBuilder {
+    /// How often the background thread writes out what was logged (default
+    /// [`DEFAULT_FLUSH_INTERVAL`]). Must be positive.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = interval;
+        self
+    }
+
+    /// Upper bound on the bytes held in memory for data not yet written (default
+    /// [`DEFAULT_MAX_PENDING_BYTES`], at least 256). When the disk cannot keep up, logging
+    /// calls wait for it rather than grow memory or drop data. One record larger than half
+    /// this bound is still accepted.
+    pub fn max_pending_bytes(mut self, bytes: usize) -> Self {
+        self.max_pending_bytes = bytes;
+        self
+    }
+
+    /// Text appended to the event file's name (for example `.v2`). It must not contain a
+    /// path separator or a control character.
+    pub fn filename_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.filename_suffix = suffix.into();
+        self
+    }
+
+    /// With `true`, every write is followed by `fsync` (`File::sync_data`), so data that
+    /// [`SummaryWriter::flush`] reported written survives a power loss, not only a crash of
+    /// the process. Off by default: it costs a disk round trip per write.
+    pub fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
+
+    /// Creates the log directory if needed, opens a new event file in it and starts the
+    /// background writer.
+    pub fn build(self) -> Result<SummaryWriter> {
+        if self
+            .filename_suffix
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+        {
+            return Err(Error::InvalidOption(
+                "filename_suffix must not contain a path separator or control character",
+            ));
+        }
+        let opts = Options {
+            flush_interval: self.flush_interval,
+            max_pending_bytes: self.max_pending_bytes,
+            durable: self.durable,
+        };
+        if opts.max_pending_bytes < event_file::MIN_PENDING_BYTES {
+            return Err(Error::InvalidOption(
+                "max_pending_bytes must be at least 256",
+            ));
+        }
+        if opts.flush_interval.is_zero() {
+            return Err(Error::InvalidOption("flush_interval must be positive"));
+        }
+        let (path, file) = event_file::create_event_file(&self.logdir, &self.filename_suffix)?;
+        let file = EventFile::start(path, Box::new(file), &opts)?;
+        let header = proto::Event {
+            wall_time: now(),
+            what: Some(proto::event::What::FileVersion("brain.Event:2".into())),
+            source_metadata: Some(proto::SourceMetadata {
+                writer: WRITER_NAME.into(),
+            }),
+            ..Default::default()
+        };
+        file.append(&header.encode_to_vec())?;
+        Ok(SummaryWriter {
+            inner: Arc::new(Inner {
+                file,
+                builder: self,
+                children: Mutex::new(HashMap::new()),
+            }),
+            scope: Arc::from(""),
+        })
+    }
+}
+
+struct Inner {
+    file: EventFile,
+    builder: SummaryWriterBuilder,
+    /// Writers of the sibling runs that [`SummaryWriter::add_scalars`] writes into.
+    children: Mutex<HashMap<String, SummaryWriter>>,
+}
+
+/// Writes TensorBoard event files: the handle a training loop logs through.
+///
+/// `SummaryWriter` is `Clone + Send + Sync`; clones share one event file and one background
+/// writer thread, so any number of threads can log through their own clone. Logging calls
+/// encode the event into a shared in-memory buffer and return; they never wait for the disk
+/// unless it has fallen `max_pending_bytes` behind (see [`SummaryWriterBuilder`]). The
+/// background thread writes the buffer out every flush interval, when it fills, on
+/// [`flush`](Self::flush), on [`close`](Self::close), and when the last clone is dropped.
+///
+/// [`scope`](Self::scope) returns a handle whose tags are prefixed, so `conv1.add_scalar("w",
+/// ..)` logs `conv1/w`; every method works the same on scoped handles.
+///
+/// ```
+/// use tensorboard_writer::SummaryWriter;
+///
+/// let dir = tempfile::tempdir()?;
+/// let writer = SummaryWriter::new(dir.path().join("run1"))?;
+/// for step in 0..100u32 {
+///     let loss = 1.0 / (1.0 + step as f32);
+///     writer.add_scalar("loss", loss, step)?;
+/// }
+/// let train = writer.scope("train")?;
+/// train.add_scalar("accuracy", 0.97f64, 100u32)?; // tag "train/accuracy"
+/// writer.flush()?; // everything above is in the file now
+/// # let run = tensorboard_writer::read_scalars(dir.path().join("run1"))?;
+/// # assert_eq!(run["loss"].len(), 100);
+/// # assert_eq!(run["train/accuracy"][0].value, f64::from(0.97f32));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct SummaryWriter {
+    inner: Arc<Inner>,
+    /// Prefix of every tag logged through this handle, without the trailing `/`.
+    scope: Arc<str>,
+}
+
+impl fmt::Debug for SummaryWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SummaryWriter")
+            .field("path", &self.inner.file.path())
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl SummaryWriter {
+    /// A writer with default settings logging into the run directory `logdir` (created if
+    /// needed). Point `tensorboard --logdir` at `logdir` or at a parent of it.
+    pub fn new(logdir: impl AsRef<Path>) -> Result<Self> {
+        Self::builder(logdir).build()
+    }
+
+    /// Settings beyond the defaults: flush interval, memory bound, file name suffix, durable
+    /// (fsync) flushing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tensorboard_writer::SummaryWriter;
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let writer = SummaryWriter::builder(dir.path())
+    ///     .flush_interval(Duration::from_secs(1))
+    ///     .max_pending_bytes(4 << 20)
+    ///     .filename_suffix(".v2")
+    ///     .durable(true)
+    ///     .build()?;
+    /// assert!(writer.path().to_str().unwrap().ends_with(".v2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(logdir: impl AsRef<Path>) -> SummaryWriterBuilder {
+        SummaryWriterBuilder {
+            logdir: logdir.as_ref().to_path_buf(),
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+            max_pending_bytes: DEFAULT_MAX_PENDING_BYTES,
+            filename_suffix: String::new(),
+            durable: false,
+        }
+    }
+
+    /// The run directory this writer logs into.
+    pub fn logdir(&self) -> &Path {
+        &self.inner.builder.logdir
+    }
+
+    /// The event file this writer appends to.
+    pub fn path(&self) -> &Path {
+        self.inner.file.path()
+    }
+
+    /// This handle's scope (`""` for the writer itself, `"conv1/relu"` for nested scopes).
+    pub fn scope_name(&self) -> &str {
+        &self.scope
+    }
+
+    /// A handle whose tags are prefixed with `name/`. Scopes nest:
+    /// `writer.scope("a")?.scope("b")?` logs `tag` as `a/b/tag`. The name follows the
+    /// [tag rules](crate::tag) and may itself contain `/`.
+    pub fn scope(&self, name: &str) -> Result<SummaryWriter> {
+        validate_tag(name)?;
+        let scope: Arc<str> = if self.scope.is_empty() {
+            Arc::from(name)
+        } else {
+            Arc::from(format!("{}/{name}", self.scope))
+        };
+        Ok(SummaryWriter {
+            inner: self.inner.clone(),
+            scope,
+        })
+    }
+
+    /// The full tag for `tag` under this handle's scope.
+    pub fn full_tag(&self, tag: &str) -> String {
+        if self.scope.is_empty() {
+            tag.to_owned()
+        } else {
+            format!("{}/{tag}", self.scope)
+        }
+    }
+
+    /// Logs `value` as the scalar `tag` at `step`, with the current time as wall time.
+    ///
+    /// `value` is `f32` or `f64` (see [`ScalarValue`]); `step` is any integer type (see
+    /// [`Step`]). NaN and infinite values are logged and show as such in TensorBoard. This
+    /// call does no I/O and allocates nothing: it encodes the event into the writer's buffer.
+    ///
+    /// Errors: an invalid tag, a step or value that cannot be stored, or a writer that has
+    /// failed or was closed.
+    #[inline]
+    pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: impl Step) -> Result<()> {
+        let step = step.to_step()?;
+        self.write_scalar(tag, value, step, now())
+    }
+
+    /// Like [`add_scalar`](Self::add_scalar) with an explicit wall time in seconds since the
+    /// Unix epoch. A NaN, infinite or negative wall time is an [`Error::InvalidWallTime`].
+    pub fn add_scalar_with_wall_time(
+        &self,
+        tag: &str,
+        value: impl ScalarValue,
+        step: impl Step,
+        wall_time: f64,
+    ) -> Result<()> {
+        let step = step.to_step()?;
+        self.write_scalar(tag, value, step, check_wall_time(wall_time)?)
+    }
+
+    #[inline]
+    fn write_scalar(
+        &self,
+        tag: &str,
+        value: impl ScalarValue,
+        step: i64,
+        wall_time: f64,
+    ) -> Result<()> {
+        validate_tag(tag)?;
+        let value = value
+            .to_f32()
+            .map_err(|(value, reason)| Error::ValueOutOfRange {
+                tag: self.full_tag(tag),
+                value,
+                reason,
+            })?;
+        let v = SimpleValue {
+            scope: &self.scope,
+            tag,
+            value,
+        };
+        let h = EventHeader { wall_time, step };
+        let field_len = v.field_len();
+        self.inner
+            .file
+            .append_with(encode::summary_event_len(&h, field_len), |out| {
+                encode::write_summary_event_head(out, &h, field_len);
+                v.write_field(out);
+            })
+    }
+
+    /// Logs several related scalars so that TensorBoard draws them in one chart, the way
+    /// tensorboardX's `add_scalars` does: each `(name, value)` goes to its own run,
+    /// `<logdir>/<main_tag>_<name>` (with `/` in the scoped main tag replaced by `_`), under
+    /// the tag `main_tag`. TensorBoard shows those runs beside this one and overlays them in
+    /// the chart for `main_tag`.
+    ///
+    /// `name` follows the [tag rules](crate::tag) and must not contain `/`. All values share
+    /// one wall time. The sibling runs' writers are created on first use and are flushed and
+    /// closed with this writer.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalars("loss", &[("train", 0.31f32), ("val", 0.42)], 7u32)?;
+    /// writer.flush()?;
+    /// let train = tensorboard_writer::read_scalars(dir.path().join("loss_train"))?;
+    /// assert_eq!(train["loss"][0].value, f64::from(0.31f32));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalars<V: ScalarValue>(
+        &self,
+        main_tag: &str,
+        values: &[(&str, V)],
+        step: impl Step,
+    ) -> Result<()> {
+        let step = step.to_step()?;
+        validate_tag(main_tag)?;
+        let full_main = self.full_tag(main_tag);
+        for (name, _) in values {
+            validate_tag(name)?;
+            if name.contains('/') {
+                return Err(Error::InvalidTag {
+                    tag: (*name).to_owned(),
+                    reason: "an add_scalars series name becomes a directory name and must not contain '/'",
+                });
+            }
+        }
+        let wall_time = now();
+        for (name, value) in values {
+            let child = self.child(&format!("{}_{name}", full_main.replace('/', "_")))?;
+            child.write_scalar(&full_main, *value, step, wall_time)?;
+        }
+        Ok(())
+    }
+
+    fn child(&self, dir: &str) -> Result<SummaryWriter> {
+        let mut children = self.inner.children.lock();
+        if let Some(w) = children.get(dir) {
+            return Ok(w.clone());
+        }
+        let mut b = self.inner.builder.clone();
+        b.logdir = b.logdir.join(dir);
+        let w = b.build()?;
+        children.insert(dir.to_owned(), w.clone());
+        Ok(w)
+    }
+
+    /// Starts a merged summary: one event at `step` holding many values, written by
+    /// [`StepBuilder::write`]. Merging the values logged at a step saves space and keeps
+    /// them together in the file.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// writer.step(100u32)
+    ///     .scalar("xent", 0.12f32)
+    ///     .scalar("accuracy", 0.97f64)
+    ///     .write()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn step(&self, step: impl Step) -> StepBuilder<'_> {
+        let (step, error) = match step.to_step() {
+            Ok(s) => (s, None),
+            Err(e) => (0, Some(e)),
+        };
+        StepBuilder {
+            writer: self,
+            step,
+            wall_time: None,
+            summary: Vec::new(),
+            error,
+        }
+    }
+
+    /// Writes a complete `Event` as given, for data this crate has no call for yet. Its wall
+    /// time must be finite and not negative; a summary's tags must follow the
+    /// [tag rules](crate::tag) unless they start with `_` or end with `__` (TensorBoard's
+    /// reserved tags such as `_hparams_/experiment`), and are not scoped.
+    pub fn write_event(&self, event: &proto::Event) -> Result<()> {
+        check_wall_time(event.wall_time)?;
+        if let Some(proto::event::What::Summary(s)) = &event.what {
+            for v in &s.value {
+                if !(v.tag.starts_with('_') || v.tag.ends_with("__")) {
+                    validate_tag(&v.tag)?;
+                }
+            }
+        }
+        self.inner.file.append(&event.encode_to_vec())
+    }
+
+    /// Returns once everything logged before the call, through any clone of this writer and
+    /// its [`add_scalars`](Self::add_scalars) runs, is written to the event files (and synced,
+    /// with [`durable`](SummaryWriterBuilder::durable) flushing). Returns the background
+    /// writer's error if it failed.
+    pub fn flush(&self) -> Result<()> {
+        self.inner.file.flush()?;
+        let children: Vec<_> = self.inner.children.lock().values().cloned().collect();
+        for c in children {
+            c.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Flushes, stops the background thread and closes the event files. Afterwards every
+    /// clone of this writer refuses new data with [`Error::Closed`]. Dropping the last clone
+    /// closes too, but cannot return an error; call `close` to see one.
+    pub fn close(&self) -> Result<()> {
+        let first = self.inner.file.close();
+        let children: Vec<_> = self.inner.children.lock().values().cloned().collect();
+        for c in children {
+            c.close()?;
+        }
+        first
+    }
+
+    /// The background writer's error, if it has failed, without flushing.
+    pub fn check(&self) -> Result<()> {
+        self.inner.file.check()
+    }
+}
+
+/// One event holding many values at one step: a merged summary. Made by
+/// [`SummaryWriter::step`].
+///
+/// Methods chain; the first invalid input is kept and returned by [`write`](Self::write),
+/// which then writes nothing. All values share the step and one wall time.
+#[must_use = "a StepBuilder writes nothing until .write() is called"]
+pub struct StepBuilder<'w> {
+    writer: &'w SummaryWriter,
+    step: i64,
+    wall_time: Option<f64>,
+    /// Encoded `Summary` body: one `value` field per value.
+    summary: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for StepBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StepBuilder")
+            .field("step", &self.step)
+            .field("bytes", &self.summary.len())
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl StepBuilder<'_> {
+    /// Adds the scalar `tag` (under the writer's scope).
+    pub fn scalar(mut self, tag: &str, value: impl ScalarValue) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        if let Err(e) = validate_tag(tag) {
+            self.error = Some(e);
+            return self;
+        }
+        match value.to_f32() {
+            Ok(value) => SimpleValue {
+                scope: &self.writer.scope,
+                tag,
+                value,
+            }
+            .write_field(&mut self.summary),
+            Err((value, reason)) => {
+                self.error = Some(Error::ValueOutOfRange {
+                    tag: self.writer.full_tag(tag),
+                    value,
+                    reason,
+                })
+            }
+        }
+        self
+    }
+
+    /// Adds a prepared `Summary.Value`; its tag is used as given (not scoped).
+    pub fn value(mut self, value: &proto::summary::Value) -> Self {
+        if self.error.is_none() {
+            prost::encoding::message::encode(1, value, &mut self.summary);
+        }
+        self
+    }
+
+    /// Sets the wall time (seconds since the Unix epoch) instead of the current time.
+    pub fn wall_time(mut self, wall_time: f64) -> Self {
+        match check_wall_time(wall_time) {
+            Ok(t) => self.wall_time = Some(t),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Writes the event. With no values added it writes nothing.
+    pub fn write(self) -> Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.summary.is_empty() {
+            return self.writer.check();
+        }
+        let h = EventHeader {
+            wall_time: self.wall_time.unwrap_or_else(now),
+            step: self.step,
+        };
+        let body = &self.summary;
+        self.writer
+            .inner
+            .file
+            .append_with(encode::summary_event_len(&h, body.len()), |out| {
+                encode::write_summary_event_head(out, &h, body.len());
+                out.extend_from_slice(body);
+            })
+    }
+}
