@@ -151,17 +151,24 @@ pub(crate) fn create_event_file(dir: &Path, suffix: &str) -> Result<(PathBuf, Fi
     }
 }
 
-impl EventFile {
-    /// Starts the background writer for `sink`, named `path` in errors.
-    pub(crate) fn start(path: PathBuf, sink: Box<dyn Sink>, opts: &Options) -> Result<Self> {
-        if opts.max_pending_bytes < MIN_PENDING_BYTES {
+impl Options {
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.max_pending_bytes < MIN_PENDING_BYTES {
             return Err(Error::InvalidOption(
                 "max_pending_bytes must be at least 256",
             ));
         }
-        if opts.flush_interval.is_zero() {
+        if self.flush_interval.is_zero() {
             return Err(Error::InvalidOption("flush_interval must be positive"));
         }
+        Ok(())
+    }
+}
+
+impl EventFile {
+    /// Starts the background writer for `sink`, named `path` in errors.
+    pub(crate) fn start(path: PathBuf, sink: Box<dyn Sink>, opts: &Options) -> Result<Self> {
+        opts.validate()?;
         let buf_cap = opts.max_pending_bytes / 2;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {

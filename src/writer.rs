@@ -167,14 +167,8 @@ impl SummaryWriterBuilder {
             max_pending_bytes: self.max_pending_bytes,
             durable: self.durable,
         };
-        if opts.max_pending_bytes < event_file::MIN_PENDING_BYTES {
-            return Err(Error::InvalidOption(
-                "max_pending_bytes must be at least 256",
-            ));
-        }
-        if opts.flush_interval.is_zero() {
-            return Err(Error::InvalidOption("flush_interval must be positive"));
-        }
+        // Before the file exists, so bad options leave nothing behind.
+        opts.validate()?;
         let (path, file) = event_file::create_event_file(&self.logdir, &self.filename_suffix)?;
         let file = EventFile::start(path, Box::new(file), &opts)?;
         let header = proto::Event {

@@ -1,0 +1,84 @@
+//! `add_scalar` must not allocate: it is called millions of times from training loops.
+//! A counting global allocator checks the calling thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tensorboard_writer::SummaryWriter;
+
+struct Counting;
+
+thread_local! {
+    // Per thread, so tests running in parallel do not count each other's allocations.
+    static COUNT_HERE: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_alloc() {
+    if COUNT_HERE.with(Cell::get) {
+        ALLOCS.with(|n| n.set(n.get() + 1));
+    }
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_alloc();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn count_allocs(f: impl FnOnce()) -> usize {
+    let before = ALLOCS.with(Cell::get);
+    COUNT_HERE.with(|c| c.set(true));
+    f();
+    COUNT_HERE.with(|c| c.set(false));
+    ALLOCS.with(Cell::get) - before
+}
+
+#[test]
+fn add_scalar_does_not_allocate() {
+    let dir = tempfile::tempdir().unwrap();
+    // A buffer that cycles many times during the loop, so swaps are covered too.
+    let w = SummaryWriter::builder(dir.path())
+        .max_pending_bytes(64 << 10)
+        .build()
+        .unwrap();
+    let scoped = w.scope("layer1").unwrap();
+    // Warm-up: the first time a thread waits on a lock, parking_lot sets up its per-thread
+    // parking data once. That is not a per-call cost, so do it before counting.
+    w.add_scalar("loss", 0.0f32, 0u32).unwrap();
+    w.flush().unwrap();
+    let n = count_allocs(|| {
+        for i in 0..200_000u32 {
+            w.add_scalar("loss", i as f32, i).unwrap();
+            scoped
+                .add_scalar("grad_norm", f64::from(i), u64::from(i))
+                .unwrap();
+        }
+    });
+    assert_eq!(n, 0, "allocations on the logging thread");
+    w.close().unwrap();
+    let s = tensorboard_writer::read_scalars(dir.path()).unwrap();
+    assert_eq!(s["loss"].len(), 200_001);
+    assert_eq!(s["layer1/grad_norm"].len(), 200_000);
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // Guards the test above against a counter that counts nothing.
+    let n = count_allocs(|| {
+        let v: Vec<u8> = Vec::with_capacity(10);
+        std::hint::black_box(v);
+    });
+    assert_eq!(n, 1);
+}
