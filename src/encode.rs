@@ -15,6 +15,58 @@ pub(crate) mod key {
     pub const VALUE_SIMPLE: u8 = 2 << 3 | 5; // float
 }
 
+/// Where encoded bytes go: the writer's buffer, or a small array on the stack.
+pub(crate) trait Out {
+    fn put(&mut self, b: u8);
+    fn put_slice(&mut self, s: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn put(&mut self, b: u8) {
+        self.push(b);
+    }
+    #[inline]
+    fn put_slice(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+}
+
+/// A fixed-size stack buffer, so a small record can be encoded before taking the writer's
+/// lock and copied in with one memcpy while holding it. Callers check the encoded size
+/// against `N` first.
+pub(crate) struct StackBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackBuf<N> {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        StackBuf {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<const N: usize> Out for StackBuf<N> {
+    #[inline]
+    fn put(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+    #[inline]
+    fn put_slice(&mut self, s: &[u8]) {
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+    }
+}
+
 /// Bytes taken by `v` as a varint.
 #[inline]
 pub(crate) fn varint_len(v: u64) -> usize {
@@ -23,12 +75,12 @@ pub(crate) fn varint_len(v: u64) -> usize {
 }
 
 #[inline]
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut impl Out, mut v: u64) {
     while v >= 0x80 {
-        out.push((v as u8) | 0x80);
+        out.put((v as u8) | 0x80);
         v >>= 7;
     }
-    out.push(v as u8);
+    out.put(v as u8);
 }
 
 /// The `Event` header fields (wall time and step), which proto3 omits when zero.
@@ -51,13 +103,13 @@ impl EventHeader {
     }
 
     #[inline]
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut impl Out) {
         if self.wall_time != 0.0 {
-            out.push(key::EVENT_WALL_TIME);
-            out.extend_from_slice(&self.wall_time.to_le_bytes());
+            out.put(key::EVENT_WALL_TIME);
+            out.put_slice(&self.wall_time.to_le_bytes());
         }
         if self.step != 0 {
-            out.push(key::EVENT_STEP);
+            out.put(key::EVENT_STEP);
             put_varint(out, self.step as u64);
         }
     }
@@ -90,16 +142,16 @@ impl SimpleValue<'_> {
     }
 
     #[inline]
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        out.push(key::VALUE_TAG);
+    pub(crate) fn write(&self, out: &mut impl Out) {
+        out.put(key::VALUE_TAG);
         put_varint(out, self.tag_len() as u64);
         if !self.scope.is_empty() {
-            out.extend_from_slice(self.scope.as_bytes());
-            out.push(b'/');
+            out.put_slice(self.scope.as_bytes());
+            out.put(b'/');
         }
-        out.extend_from_slice(self.tag.as_bytes());
-        out.push(key::VALUE_SIMPLE);
-        out.extend_from_slice(&self.value.to_le_bytes());
+        out.put_slice(self.tag.as_bytes());
+        out.put(key::VALUE_SIMPLE);
+        out.put_slice(&self.value.to_le_bytes());
     }
 
     /// Length of the value as a field of `Summary` (key, length, body).
@@ -110,8 +162,8 @@ impl SimpleValue<'_> {
     }
 
     #[inline]
-    pub(crate) fn write_field(&self, out: &mut Vec<u8>) {
-        out.push(key::SUMMARY_VALUE);
+    pub(crate) fn write_field(&self, out: &mut impl Out) {
+        out.put(key::SUMMARY_VALUE);
         put_varint(out, self.len() as u64);
         self.write(out);
     }
@@ -125,9 +177,9 @@ pub(crate) fn summary_event_len(h: &EventHeader, summary_len: usize) -> usize {
 
 /// Writes the part of a summary event before the `Summary` body.
 #[inline]
-pub(crate) fn write_summary_event_head(out: &mut Vec<u8>, h: &EventHeader, summary_len: usize) {
+pub(crate) fn write_summary_event_head(out: &mut impl Out, h: &EventHeader, summary_len: usize) {
     h.write(out);
-    out.push(key::EVENT_SUMMARY);
+    out.put(key::EVENT_SUMMARY);
     put_varint(out, summary_len as u64);
 }
 

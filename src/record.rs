@@ -65,17 +65,15 @@ pub fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
 ///
 /// `write` must append exactly `payload_len` bytes.
 #[inline]
-pub(crate) fn append_unsealed(
-    out: &mut Vec<u8>,
+pub(crate) fn append_unsealed<O: crate::encode::Out>(
+    out: &mut O,
     payload_len: usize,
-    write: impl FnOnce(&mut Vec<u8>),
+    write: impl FnOnce(&mut O),
 ) {
-    out.extend_from_slice(&(payload_len as u64).to_le_bytes());
-    out.extend_from_slice(&[0u8; 4]);
-    let start = out.len();
+    out.put_slice(&(payload_len as u64).to_le_bytes());
+    out.put_slice(&[0u8; 4]);
     write(out);
-    debug_assert_eq!(out.len() - start, payload_len, "payload length mismatch");
-    out.extend_from_slice(&[0u8; 4]);
+    out.put_slice(&[0u8; 4]);
 }
 
 /// Computes and stores both checksums of every record in `buf`, which must hold whole

@@ -484,3 +484,50 @@ fn write_event_takes_raw_events_but_not_nan_wall_times() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].step, 3);
 }
+
+#[test]
+fn a_scalar_event_takes_44_bytes_on_disk() {
+    // 16 bytes of record framing + wall time (9) + step (4 for steps 16384..2^21) + summary
+    // (2) + value (2) + tag "loss" (6) + simple_value (5). BENCHMARKS.md quotes this number.
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    w.flush().unwrap();
+    let header = std::fs::metadata(w.path()).unwrap().len();
+    for step in 100_000..110_000u32 {
+        w.add_scalar("loss", 0.5f32, step).unwrap();
+    }
+    w.close().unwrap();
+    let per_event = (std::fs::metadata(w.path()).unwrap().len() - header) as f64 / 10_000.0;
+    assert_eq!(per_event, 44.0);
+}
+
+#[test]
+fn add_scalar_bytes_are_canonical_for_short_and_long_tags() {
+    // Short tags take the stack-encoded path, long ones the in-buffer path; both must give
+    // prost's canonical encoding of the event they stand for.
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    let long = "x".repeat(200);
+    let scoped = w.scope("scope").unwrap();
+    w.add_scalar("loss", 0.5f32, 3u32).unwrap();
+    w.add_scalar(&long, -2.0f32, -7i64).unwrap();
+    scoped.add_scalar(&long, f32::NAN, 0u32).unwrap();
+    w.close().unwrap();
+    let mut records =
+        tensorboard_writer::record::RecordReader::new(std::fs::File::open(w.path()).unwrap());
+    records.read_record().unwrap(); // file_version
+    let mut tags = Vec::new();
+    while let Some(raw) = records.read_record().unwrap() {
+        let raw = raw.to_vec();
+        let event = proto::Event::decode(&raw[..]).unwrap();
+        assert_eq!(raw, event.encode_to_vec());
+        let Some(proto::event::What::Summary(s)) = event.what else {
+            panic!("not a summary")
+        };
+        tags.push(s.value[0].tag.clone());
+    }
+    assert_eq!(
+        tags,
+        ["loss".to_owned(), long.clone(), format!("scope/{long}")]
+    );
+}
