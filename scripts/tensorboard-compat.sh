@@ -17,6 +17,8 @@
 #   COMPAT_MANIFEST  `cargo run --release --example compat_logdir` (set both);
 #                    that example writes target/compat/{logdir,manifest.json},
 #                    left in place for inspection
+#   COMPAT_WORKDIR   where the example writes logdir/ and manifest.json
+#                    (default target/compat)
 #   COMPAT_LOADERS   subset of loaders to run (default "rust rust-checksum python")
 #   COMPAT_TB_ARGS   extra tensorboard flags (word-split), e.g.
 #                    "--samples_per_plugin=scalars=0"
@@ -89,9 +91,11 @@ if [ -n "${COMPAT_LOGDIR:-}" ] || [ -n "${COMPAT_MANIFEST:-}" ]; then
     LOGDIR=$COMPAT_LOGDIR
     MANIFEST=$COMPAT_MANIFEST
 else
-    # Kept after the run for inspection; rewritten every time.
-    LOGDIR=$PWD/target/compat/logdir
-    MANIFEST=$PWD/target/compat/manifest.json
+    # Kept after the run for inspection; rewritten every time. COMPAT_WORKDIR moves it
+    # (so that several checks can run side by side).
+    WORKDIR=${COMPAT_WORKDIR:-$PWD/target/compat}
+    LOGDIR=$WORKDIR/logdir
+    MANIFEST=$WORKDIR/manifest.json
     rm -rf "$LOGDIR" "$MANIFEST"
     mkdir -p "$(dirname "$LOGDIR")"
     log "writing logdir with: cargo run --release --example compat_logdir"

@@ -72,6 +72,16 @@ pub enum Error {
     #[error("invalid wall time {0}: it must be finite and not negative")]
     InvalidWallTime(f64),
 
+    /// Data that cannot be logged as given: a shape that does not match the data, an empty
+    /// table, an unsupported channel count, and the like.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was being logged.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A writer option is out of range.
     #[error("invalid writer option: {0}")]
     InvalidOption(&'static str),

@@ -68,6 +68,7 @@ mod error;
 mod event_file;
 pub mod reader;
 pub mod record;
+pub mod summary;
 pub mod tag;
 mod writer;
 

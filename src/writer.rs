@@ -584,6 +584,24 @@ impl StepBuilder<'_> {
         self
     }
 
+    /// Adds the value `build` makes for the full (scoped) form of `tag`, after checking the
+    /// tag. The first error is kept for [`write`](Self::write).
+    pub(crate) fn tagged(
+        mut self,
+        tag: &str,
+        build: impl FnOnce(String) -> Result<proto::summary::Value>,
+    ) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        let value = validate_tag(tag).and_then(|()| build(self.writer.full_tag(tag)));
+        match value {
+            Ok(v) => prost::encoding::message::encode(1, &v, &mut self.summary),
+            Err(e) => self.error = Some(e),
+        }
+        self
+    }
+
     /// Adds a prepared `Summary.Value`; its tag is used as given (not scoped).
     pub fn value(mut self, value: &proto::summary::Value) -> Self {
         if self.error.is_none() {

@@ -165,6 +165,31 @@ ALWAYS_CHECKED = {"scalars"}
 TOP_SECTIONS = {}
 
 
+def _load_section_modules():
+    """Add the checkers of every dashboard module in sections/ (one file per dashboard).
+
+    Each module may define RUN_SECTIONS and TOP_SECTIONS dicts like the ones above; a name
+    defined twice is an error, so no section is silently replaced.
+    """
+    import importlib
+    import pathlib
+
+    here = pathlib.Path(__file__).resolve().parent
+    sys.path.insert(0, str(here))
+    for path in sorted((here / "sections").glob("*.py")):
+        if path.stem.startswith("_"):
+            continue
+        mod = importlib.import_module("sections." + path.stem)
+        for target, extra in ((RUN_SECTIONS, "RUN_SECTIONS"), (TOP_SECTIONS, "TOP_SECTIONS")):
+            for name, fn in getattr(mod, extra, {}).items():
+                if name in target:
+                    raise SystemExit("section %r defined twice (%s)" % (name, path.name))
+                target[name] = fn
+
+
+_load_section_modules()
+
+
 # ---------------------------------------------------------------- manifest
 
 
@@ -184,6 +209,15 @@ def validate_manifest(manifest):
             continue
         for key in sorted(set(sections) - set(RUN_SECTIONS)):
             problems.append("manifest: run %r: unknown section %r (no checker)" % (run, key))
+        for key, tags in sorted(sections.items()):
+            if key == "scalars" or not isinstance(tags, dict):
+                continue
+            for tag, points in sorted(tags.items()):
+                steps = [p.get("step") for p in points if isinstance(p, dict)]
+                if len(steps) != len(points) or not all(isinstance(x, int) for x in steps):
+                    problems.append("manifest: run %r %s tag %r: every point needs an integer step" % (run, key, tag))
+                elif any(b <= a for a, b in zip(steps, steps[1:])):
+                    problems.append("manifest: run %r %s tag %r: steps not strictly increasing" % (run, key, tag))
         for tag, points in sorted(sections.get("scalars", {}).items()):
             where = "manifest: run %r scalar tag %r" % (run, tag)
             steps = []
@@ -279,9 +313,16 @@ def main():
             % (tag, len(problems), args.timeout, polls)
         )
         return 1
+    n_other = sum(
+        len(pts)
+        for s in manifest["runs"].values()
+        for name, sec in s.items()
+        if name != "scalars"
+        for pts in sec.values()
+    )
     print(
-        "%s OK: %d runs, %d scalar points match exactly (%d polls)"
-        % (tag, len(manifest["runs"]), n_points, polls)
+        "%s OK: %d runs, %d scalar points and %d other points match exactly (%d polls)"
+        % (tag, len(manifest["runs"]), n_points, n_other, polls)
     )
     return 0
 

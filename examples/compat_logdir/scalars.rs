@@ -1,87 +1,14 @@
-//! Writes a logdir that exercises everything the crate can log, and a JSON manifest of what
-//! TensorBoard must serve for it. `scripts/tensorboard-compat.sh` runs this, starts the real
-//! TensorBoard on the logdir under each of its loaders, and checks every run, tag, step and
-//! value through TensorBoard's HTTP API (`tests/compat/check.py`).
-//!
-//! Usage: `cargo run --release --example compat_logdir -- <LOGDIR> <MANIFEST.json>`
+//! Scalars: every step type, special values, wall times, scopes, merged steps, `add_scalars`
+//! sibling runs, threads, and two files in one run.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{json, Value};
 use tensorboard_writer::SummaryWriter;
 
-type Error = Box<dyn std::error::Error>;
-
-/// What TensorBoard must serve: run -> tag -> points, in step order.
-#[derive(Default)]
-struct Manifest {
-    runs: BTreeMap<String, BTreeMap<String, BTreeMap<i64, Value>>>,
-}
-
-fn json_value(v: f32) -> Value {
-    if v.is_nan() {
-        json!("NaN")
-    } else if v == f32::INFINITY {
-        json!("Infinity")
-    } else if v == f32::NEG_INFINITY {
-        json!("-Infinity")
-    } else {
-        json!(f64::from(v))
-    }
-}
-
-impl Manifest {
-    fn expect(&mut self, run: &str, tag: &str, step: i64, value: f32, wall_time: Option<f64>) {
-        let mut point = json!({"step": step, "value": json_value(value)});
-        if let Some(w) = wall_time {
-            point["wall_time"] = json!(w);
-        }
-        let series = self
-            .runs
-            .entry(run.to_owned())
-            .or_default()
-            .entry(tag.to_owned())
-            .or_default();
-        // TensorBoard's Rust loader keeps the last value written for a step.
-        series.insert(step, point);
-    }
-
-    fn to_json(&self) -> Value {
-        let runs: serde_json::Map<String, Value> = self
-            .runs
-            .iter()
-            .map(|(run, tags)| {
-                let scalars: serde_json::Map<String, Value> = tags
-                    .iter()
-                    .map(|(tag, pts)| (tag.clone(), Value::Array(pts.values().cloned().collect())))
-                    .collect();
-                (run.clone(), json!({ "scalars": scalars }))
-            })
-            .collect();
-        json!({"version": 1, "runs": runs})
-    }
-}
-
-fn main() -> Result<(), Error> {
-    let mut args = std::env::args().skip(1);
-    let (Some(logdir), Some(manifest_path)) = (args.next(), args.next()) else {
-        return Err("usage: compat_logdir <LOGDIR> <MANIFEST.json>".into());
-    };
-    let logdir = Path::new(&logdir);
-    let mut m = Manifest::default();
-
-    scalars(logdir, &mut m)?;
-    threads(logdir, &mut m)?;
-    two_files(logdir, &mut m)?;
-
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&m.to_json())?)?;
-    println!("wrote {} and {}", logdir.display(), manifest_path);
-    Ok(())
-}
+use crate::{Error, Manifest};
 
 /// Scalars of every kind in the run `scalars`, plus the `add_scalars` sibling runs.
-fn scalars(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
+pub fn scalars(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     let run = "scalars";
     let w = SummaryWriter::new(logdir.join(run))?;
 
@@ -181,7 +108,7 @@ fn scalars(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
 
 /// Four threads logging through clones of one writer, under a tiny memory bound so that
 /// back-pressure is exercised.
-fn threads(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
+pub fn threads(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     let run = "threads";
     let w = SummaryWriter::builder(logdir.join(run))
         .max_pending_bytes(4096)
@@ -217,7 +144,7 @@ fn threads(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
 
 /// Two writers, one after the other, in one run directory: two event files TensorBoard
 /// must read in order.
-fn two_files(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
+pub fn two_files(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     let run = "nested/two_files";
     for part in 0..2u32 {
         let w = SummaryWriter::builder(logdir.join(run))

@@ -1,0 +1,1 @@
+"""Dashboard checkers for check.py, one module per dashboard (see check.py)."""
