@@ -22,8 +22,11 @@ pub type Error = Box<dyn std::error::Error>;
 /// TensorBoard's Rust loader keeps the last value written for a step).
 #[derive(Default)]
 pub struct Manifest {
-    runs: BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<i64, Value>>>>,
+    runs: BTreeMap<String, BTreeMap<String, Section>>,
 }
+
+/// One dashboard's expectations in one run: tag -> step -> point.
+type Section = BTreeMap<String, BTreeMap<i64, Value>>;
 
 /// A float as the manifest writes it: a number, or "NaN", "Infinity", "-Infinity".
 pub fn json_f32(v: f32) -> Value {
