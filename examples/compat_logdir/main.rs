@@ -13,6 +13,13 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+mod audio;
+mod custom_scalars;
+mod histograms;
+mod hparams;
+mod images;
+mod mesh;
+mod pr_curves;
 mod scalars;
 mod text;
 
@@ -101,6 +108,13 @@ fn main() -> Result<(), Error> {
     scalars::threads(logdir, &mut m)?;
     scalars::two_files(logdir, &mut m)?;
     text::text(logdir, &mut m)?;
+    histograms::write(logdir, &mut m)?;
+    images::write(logdir, &mut m)?;
+    audio::write(logdir, &mut m)?;
+    pr_curves::write(logdir, &mut m)?;
+    custom_scalars::write(logdir, &mut m)?;
+    mesh::write(logdir, &mut m)?;
+    hparams::write(logdir, &mut m)?;
 
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&m.to_json())?)?;
     println!("wrote {} and {}", logdir.display(), manifest_path);

@@ -14,7 +14,15 @@ use crate::proto::{
     SummaryMetadata, TensorProto, TensorShapeProto,
 };
 
+pub mod audio;
+pub mod custom_scalars;
+pub mod histogram;
+pub mod hparams;
+pub mod image;
+pub mod mesh;
+pub mod pr_curve;
 pub mod text;
+pub mod video;
 
 /// Metadata naming `plugin`, with its serialized plugin message and data class.
 pub(crate) fn metadata(plugin: &str, content: Vec<u8>, data_class: DataClass) -> SummaryMetadata {
