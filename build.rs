@@ -22,6 +22,9 @@ fn main() -> io::Result<()> {
     prost_build::Config::new()
         // Comments in .proto files are not Rust doc syntax; keep them out of rustdoc.
         .disable_comments(["."])
+        // Maps (hparams, node attributes) as BTreeMap: the bytes written are then the same
+        // from run to run.
+        .btree_map(["."])
         .include_file("protos.rs")
         .compile_fds(descriptors)
 }

@@ -1,7 +1,9 @@
 //! # tensorboard-writer
 //!
 //! Log from any Rust training loop to [TensorBoard](https://www.tensorflow.org/tensorboard):
-//! scalars, merged summaries and named scopes today, every dashboard as the crate grows.
+//! scalars, histograms and distributions, images and video, audio, text, PR curves, hparams,
+//! custom scalar layouts and meshes, with named scopes and merged summaries. Each dashboard's
+//! calls and the form it writes are documented in its [`summary`] module.
 //!
 //! ```
 //! use tensorboard_writer::SummaryWriter;
@@ -82,7 +84,16 @@ pub mod proto {
 
 pub use error::{Error, Result};
 pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
+pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
+pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
+pub use summary::image::{BatchLayout, GridOptions, ImageLayout, Pixel};
+pub use summary::video::VideoLayout;
 pub use writer::{
     ScalarValue, Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
 };
+
+/// The README's examples, compiled as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

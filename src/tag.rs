@@ -16,7 +16,7 @@
 //! Everything else is allowed, including spaces, `.`, `-`, `_`, `:`, `@`, `=`, `,` and any
 //! non-ASCII letter (`.` is a regex metacharacter too, but it matches itself, so a filter
 //! typed as the tag still finds it). A tag that breaks a rule is an
-//! [`Error::InvalidTag`](crate::Error::InvalidTag), never silently changed; call
+//! [`crate::Error::InvalidTag`], never silently changed; call
 //! [`sanitize_tag`] to turn an arbitrary string into a valid tag.
 //!
 //! Scope names ([`SummaryWriter::scope`](crate::SummaryWriter::scope)) follow the same rules

@@ -62,7 +62,6 @@ pub(crate) fn string_tensor(dims: &[usize], items: Vec<Vec<u8>>) -> TensorProto 
 }
 
 /// A `DT_DOUBLE` tensor of the given shape, as little-endian `tensor_content`.
-#[allow(dead_code)] // for the dashboards being added (histograms, PR curves)
 pub(crate) fn f64_tensor(dims: &[usize], values: impl IntoIterator<Item = f64>) -> TensorProto {
     let mut content = Vec::new();
     for v in values {
@@ -77,7 +76,6 @@ pub(crate) fn f64_tensor(dims: &[usize], values: impl IntoIterator<Item = f64>) 
 }
 
 /// A `DT_FLOAT` tensor of the given shape, as little-endian `tensor_content`.
-#[allow(dead_code)] // for the dashboards being added (histograms, PR curves)
 pub(crate) fn f32_tensor(dims: &[usize], values: impl IntoIterator<Item = f32>) -> TensorProto {
     let mut content = Vec::new();
     for v in values {

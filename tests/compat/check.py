@@ -52,6 +52,17 @@ class Client:
         with urllib.request.urlopen(url, timeout=30) as resp:
             return json.loads(resp.read().decode("utf-8"))
 
+    def post_json(self, path, body):
+        """POST `body` as JSON (Content-Type application/json) and decode the JSON answer."""
+        req = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
 
 # ---------------------------------------------------------------- values
 
