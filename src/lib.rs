@@ -68,6 +68,7 @@ mod clock;
 mod encode;
 mod error;
 mod event_file;
+pub mod projector;
 pub mod reader;
 pub mod record;
 pub mod summary;

@@ -15,11 +15,13 @@ use serde_json::{json, Value};
 
 mod audio;
 mod custom_scalars;
+mod graphs;
 mod histograms;
 mod hparams;
 mod images;
 mod mesh;
 mod pr_curves;
+mod projector;
 mod scalars;
 mod text;
 
@@ -115,6 +117,8 @@ fn main() -> Result<(), Error> {
     custom_scalars::write(logdir, &mut m)?;
     mesh::write(logdir, &mut m)?;
     hparams::write(logdir, &mut m)?;
+    graphs::write(logdir, &mut m)?;
+    projector::write(logdir, &mut m)?;
 
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&m.to_json())?)?;
     println!("wrote {} and {}", logdir.display(), manifest_path);

@@ -16,6 +16,7 @@ use crate::proto::{
 
 pub mod audio;
 pub mod custom_scalars;
+pub mod graph;
 pub mod histogram;
 pub mod hparams;
 pub mod image;
