@@ -3,34 +3,8 @@
 use prost::Message;
 use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
 
-fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
-    read_events(dir)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.what {
-            Some(proto::event::What::Summary(s)) => Some((e.step, s.value)),
-            _ => None,
-        })
-        .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
-        .collect()
-}
-
-fn tensor(v: &proto::summary::Value) -> &proto::TensorProto {
-    match &v.value {
-        Some(proto::summary::value::Value::Tensor(t)) => t,
-        other => panic!("not a tensor: {other:?}"),
-    }
-}
-
-fn dims(t: &proto::TensorProto) -> Vec<i64> {
-    t.tensor_shape
-        .as_ref()
-        .unwrap()
-        .dim
-        .iter()
-        .map(|d| d.size)
-        .collect()
-}
+mod common;
+use common::{dims, tensor, values};
 
 /// A WAV file parsed chunk by chunk (independently of the writer's layout).
 struct Wav {

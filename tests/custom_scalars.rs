@@ -2,19 +2,10 @@
 
 use prost::Message;
 use tensorboard_writer::summary::custom_scalars::{Category, Layout, MarginSeries, CONFIG_TAG};
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
-fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
-    read_events(dir)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.what {
-            Some(proto::event::What::Summary(s)) => Some((e.step, s.value)),
-            _ => None,
-        })
-        .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
-        .collect()
-}
+mod common;
+use common::values;
 
 #[test]
 fn layout_is_a_serialized_proto_under_the_reserved_tag() {

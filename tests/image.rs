@@ -5,19 +5,10 @@ use std::io::Cursor;
 
 use tensorboard_writer::summary::image::{encode_png, BatchLayout, GridOptions, ImageLayout};
 use tensorboard_writer::summary::video::VideoLayout;
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
-fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
-    read_events(dir)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.what {
-            Some(proto::event::What::Summary(s)) => Some((e.step, s.value)),
-            _ => None,
-        })
-        .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
-        .collect()
-}
+mod common;
+use common::values;
 
 /// Checks the `images` plugin form and returns `(width, height, encoded bytes)`.
 fn image_blob(v: &proto::summary::Value) -> (u64, u64, Vec<u8>) {

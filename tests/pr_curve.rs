@@ -4,19 +4,10 @@
 
 use prost::Message;
 use tensorboard_writer::summary::pr_curve::{PrCurveOptions, DEFAULT_NUM_THRESHOLDS};
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
-fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
-    read_events(dir)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.what {
-            Some(proto::event::What::Summary(s)) => Some((e.step, s.value)),
-            _ => None,
-        })
-        .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
-        .collect()
-}
+mod common;
+use common::values;
 
 /// The `[6, N]` float tensor of a PR curve value as rows, after checking its form.
 fn rows(v: &proto::summary::Value, n: usize) -> Vec<Vec<f32>> {
