@@ -73,6 +73,8 @@ pub mod reader;
 pub mod record;
 pub mod summary;
 pub mod tag;
+#[cfg(feature = "candle")]
+pub mod candle;
 mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
@@ -85,6 +87,7 @@ pub mod proto {
 
 pub use error::{Error, Result};
 pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
+pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
 pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
 pub use summary::image::{BatchLayout, GridOptions, ImageLayout, Pixel};
