@@ -64,6 +64,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "candle")]
+pub mod candle;
 mod clock;
 mod encode;
 mod error;
@@ -73,8 +75,6 @@ pub mod reader;
 pub mod record;
 pub mod summary;
 pub mod tag;
-#[cfg(feature = "candle")]
-pub mod candle;
 mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
