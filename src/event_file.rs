@@ -306,6 +306,18 @@ impl EventFile {
         }
     }
 
+    /// Like [`check`](Self::check), and [`Error::Closed`] once the file is closing or closed.
+    pub(crate) fn check_open(&self) -> Result<()> {
+        let st = self.shared.state.lock();
+        if let Some(e) = &st.error {
+            return Err(e.clone());
+        }
+        if st.closing {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
     /// Writes everything, stops the background thread and waits for it. Later appends get
     /// [`Error::Closed`]. Idempotent: a second call returns the same result.
     pub(crate) fn close(&self) -> Result<()> {

@@ -86,7 +86,7 @@ pub mod proto {
 }
 
 pub use error::{Error, Result};
-pub use projector::{Embedding, Metadata, TensorFormat};
+pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
 pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};

@@ -525,6 +525,12 @@ impl SummaryWriter {
         first
     }
 
+    /// Like [`check`](Self::check), and [`Error::Closed`] after [`close`](Self::close): for
+    /// calls that write files of their own beside the event file.
+    pub(crate) fn check_open(&self) -> Result<()> {
+        self.inner.file.check_open()
+    }
+
     /// The background writer's error, if it has failed, without flushing.
     pub fn check(&self) -> Result<()> {
         self.inner.file.check()

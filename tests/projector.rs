@@ -670,3 +670,14 @@ fn threads_and_clones_lose_no_entry() {
     assert_eq!(names.len(), 20, "{text}");
     assert_eq!(text.matches("embeddings {").count(), 20);
 }
+
+#[test]
+fn a_closed_writer_writes_no_embedding() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = SummaryWriter::new(dir.path()).unwrap();
+    writer.close().unwrap();
+    let m = vec![1.0f32; 4];
+    let r = writer.add_embedding(&Embedding::new("t", &m, [2, 2]), 0u32);
+    assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+    assert_eq!(files(dir.path()), BTreeSet::new());
+}

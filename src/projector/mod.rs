@@ -895,7 +895,7 @@ impl SummaryWriter {
         let step = step.to_step()?;
         let tag = self.full_tag(embedding.tag);
         validate_tag(&tag)?;
-        self.check()?;
+        self.check_open()?;
         let prepared = prepare(embedding)?;
         write_embedding(self.logdir(), &tag, step, prepared)
     }
