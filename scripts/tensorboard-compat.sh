@@ -14,7 +14,7 @@
 #   COMPAT_VENV      venv with tensorboard==2.21.0 (default target/compat-venv;
 #                    created and filled by pip when missing)
 #   COMPAT_LOGDIR,   use this existing logdir and manifest instead of running
-#   COMPAT_MANIFEST  `cargo run --release --example compat_logdir` (set both);
+#   COMPAT_MANIFEST  `cargo run --example compat_logdir` (set both);
 #                    that example writes target/compat/{logdir,manifest.json},
 #                    left in place for inspection
 #   COMPAT_WORKDIR   where the example writes logdir/ and manifest.json
@@ -98,8 +98,8 @@ else
     MANIFEST=$WORKDIR/manifest.json
     rm -rf "$LOGDIR" "$MANIFEST"
     mkdir -p "$(dirname "$LOGDIR")"
-    log "writing logdir with: cargo run --release --example compat_logdir"
-    cargo run --quiet --release --example compat_logdir -- "$LOGDIR" "$MANIFEST" ||
+    log "writing logdir with: cargo run --example compat_logdir"
+    cargo run --quiet --example compat_logdir -- "$LOGDIR" "$MANIFEST" ||
         abort "the compat_logdir example failed; no loader was checked"
 fi
 [ -d "$LOGDIR" ] || abort "no logdir at $LOGDIR"

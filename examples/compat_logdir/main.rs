@@ -3,7 +3,7 @@
 //! TensorBoard on the logdir under each of its loaders, and checks every run, tag, step and
 //! value through TensorBoard's HTTP API (`tests/compat/check.py` and `tests/compat/sections/`).
 //!
-//! Usage: `cargo run --release --example compat_logdir -- <LOGDIR> <MANIFEST.json>`
+//! Usage: `cargo run --example compat_logdir -- <LOGDIR> <MANIFEST.json>`
 //!
 //! One module per dashboard; each writes its runs and records what it expects in the
 //! manifest section of the same name.
