@@ -12,9 +12,13 @@
 //! keep up and the front buffer is full, the logging thread waits until the background thread
 //! has taken it (back-pressure). A single record larger than a buffer is still accepted; the
 //! buffer grows for it and shrinks back after it is written.
+//!
+//! Failures: the first write or sync error stops the writer for good (every later call
+//! returns it), and the file is cut back to the end of its last complete record, so that what
+//! was written before the failure stays readable and nothing follows a half-written record.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,10 +30,19 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::error::{Error, Result};
 use crate::record::{self, FOOTER_LEN, HEADER_LEN};
 
-/// Where the background thread puts the bytes. A file in normal use; tests inject others.
-pub(crate) trait Sink: Send + 'static {
+/// Where the background thread puts an event file's bytes: the file itself in normal use.
+///
+/// Not part of the supported API: a hook for tests that inject I/O failures, through
+/// `SummaryWriterBuilder::build_with_sink`.
+#[doc(hidden)]
+pub trait Sink: Send + 'static {
+    /// Writes all of `buf` at the end of what was written so far.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
+    /// Makes what was written durable (`fsync`).
     fn sync(&mut self) -> io::Result<()>;
+    /// Cuts the data back to its first `len` bytes, and makes the next write go there. Called
+    /// after a failed write or sync, with `len` the end of the last record written whole.
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
 }
 
 impl Sink for File {
@@ -38,6 +51,10 @@ impl Sink for File {
     }
     fn sync(&mut self) -> io::Result<()> {
         self.sync_data()
+    }
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)?;
+        self.seek(SeekFrom::Start(len)).map(drop)
     }
 }
 
@@ -67,10 +84,25 @@ struct State {
     waiting_for_room: usize,
     /// First failure of the background thread; returned by every later call.
     error: Option<Error>,
+    /// `error` was returned to a caller at least once (so the drop need not print it).
+    error_returned: bool,
     /// No more appends; the background thread drains and exits.
     closing: bool,
     /// The background thread has exited.
     exited: bool,
+    /// Most bytes held at once for data not yet written (front buffer plus the buffer being
+    /// written), sampled by the background thread at each swap and after each write, which
+    /// is where the sum peaks. Costs the logging thread nothing.
+    peak_pending: usize,
+}
+
+impl State {
+    /// The background thread's error, noted as returned to a caller.
+    fn returned_error(&mut self) -> Option<Error> {
+        let e = self.error.clone();
+        self.error_returned |= e.is_some();
+        e
+    }
 }
 
 struct Shared {
@@ -94,7 +126,12 @@ pub(crate) struct EventFile {
 
 static FILE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// `events.out.tfevents.<secs:010>.<hostname>.<pid>.<counter><suffix>`.
+const NAME_PREFIX: &str = "events.out.tfevents.";
+
+/// `events.out.tfevents.<secs:010>.<hostname>.<pid>.<counter:06><suffix>`.
+///
+/// The counter is global to the process and zero-padded, so files a process creates in one
+/// second sort in creation order.
 pub(crate) fn event_file_name(
     secs: u64,
     host: &str,
@@ -102,7 +139,51 @@ pub(crate) fn event_file_name(
     counter: u64,
     suffix: &str,
 ) -> String {
-    format!("events.out.tfevents.{secs:010}.{host}.{pid}.{counter}{suffix}")
+    format!("{NAME_PREFIX}{secs:010}.{host}.{pid}.{counter:06}{suffix}")
+}
+
+/// The seconds field of a name of the form `events.out.tfevents.<10 digits>.…`.
+fn name_secs(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix(NAME_PREFIX)?.get(..10)?;
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The last (in name order) event file name of the `events.out.tfevents.<secs>` form in
+/// `dir` that a new file created at `now` must sort after (see [`name_secs_after`]). Best
+/// effort: an unreadable directory gives `None`.
+fn last_event_file_name(dir: &Path, now: u64) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name_secs(name).is_some_and(|secs| must_follow(secs, now)))
+        .max()
+}
+
+/// Whether a new file created at `now` must sort after an existing one dated `secs`: one
+/// from this second or before, or from more than a second ahead (the clock went back since).
+/// A file dated exactly one second ahead is one that was itself moved forward a second, by a
+/// writer running beside this one: following it too would push the names of writers that
+/// keep creating files in one directory further and further into the future, while the
+/// order of files that are written at the same time cannot matter anyway.
+fn must_follow(secs: u64, now: u64) -> bool {
+    secs != now.saturating_add(1)
+}
+
+/// The seconds to put in a new file's name: `now`, or, when `last` (from
+/// [`last_event_file_name`]) would sort after `candidate` (a file from another process or
+/// host created in the same second, or a clock that went back), one second past `last`'s, so
+/// that the new file sorts last. TensorBoard's Python loader reads a run's files in name
+/// order and never returns to an earlier one, so a new file sorting before an old one would
+/// never be read.
+fn name_secs_after(now: u64, candidate: &str, last: Option<&str>) -> u64 {
+    match last.and_then(|l| Some((l, name_secs(l)?))) {
+        Some((last, secs)) if candidate <= last => now.max(secs.saturating_add(1)),
+        _ => now,
+    }
 }
 
 /// This machine's host name, made safe for a file name.
@@ -130,25 +211,59 @@ pub(crate) fn hostname() -> String {
     }
 }
 
-/// Creates `dir` if needed and a new, uniquely named event file in it.
-pub(crate) fn create_event_file(dir: &Path, suffix: &str) -> Result<(PathBuf, File)> {
+/// Creates `dir` if needed and a new, uniquely named event file in it, named to sort after
+/// every event file already there (see [`name_secs_after`]). With `durable`, the directory
+/// is synced too, so that the new file's name survives a power loss.
+///
+/// Names never collide: `create_new` refuses an existing name, and a taken name (another
+/// process that reused our pid in the same second) moves on to the next counter.
+pub(crate) fn create_event_file(
+    dir: &Path,
+    suffix: &str,
+    durable: bool,
+) -> Result<(PathBuf, File)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("creating directory", dir, e))?;
-    let secs = SystemTime::now()
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let host = hostname();
     let pid = std::process::id();
+    let last = last_event_file_name(dir, now);
     loop {
         let counter = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = event_file_name(now, &host, pid, counter, suffix);
+        let secs = name_secs_after(now, &candidate, last.as_deref());
         let path = dir.join(event_file_name(secs, &host, pid, counter, suffix));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
+            Ok(file) => {
+                if durable {
+                    sync_dir(dir)?;
+                }
+                return Ok((path, file));
+            }
             // Another writer (say, a process that reused our pid) took the name: next counter.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io("creating event file", path, e)),
         }
     }
+}
+
+/// Syncs a directory, so that the entries just created in it are durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<()> {
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        // Some file systems cannot sync a directory; there is nothing more to do there.
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        Err(e) => Err(Error::io("syncing directory", dir, e)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Directory entries cannot be synced separately here.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
 }
 
 impl Options {
@@ -179,8 +294,10 @@ impl EventFile {
                 flush_target: 0,
                 waiting_for_room: 0,
                 error: None,
+                error_returned: false,
                 closing: false,
                 exited: false,
+                peak_pending: 0,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -193,6 +310,7 @@ impl EventFile {
             sink,
             interval: opts.flush_interval,
             durable: opts.durable,
+            good_len: 0,
         };
         let thread = std::thread::Builder::new()
             .name("tensorboard-writer".into())
@@ -254,11 +372,15 @@ impl EventFile {
     #[cold]
     fn wait_for_room(&self, st: &mut MutexGuard<'_, State>, rec: usize) -> Result<()> {
         loop {
-            if let Some(e) = &st.error {
-                return Err(e.clone());
+            if let Some(e) = st.returned_error() {
+                return Err(e);
             }
             if st.closing {
                 return Err(Error::Closed);
+            }
+            if st.exited {
+                // Cannot happen: the thread only exits on close or with an error set.
+                return Err(self.stopped());
             }
             // An empty front buffer takes any record, however large, so nothing is refused
             // for its size.
@@ -284,33 +406,40 @@ impl EventFile {
                 self.shared.progress.wait(&mut st);
             }
         }
-        if let Some(e) = &st.error {
-            return Err(e.clone());
+        if let Some(e) = st.returned_error() {
+            return Err(e);
         }
         if st.written < target {
             // The thread exited without writing everything and without an error: only a
             // panic inside it can do that.
-            return Err(Error::WriteFailed {
-                path: self.shared.path.clone(),
-                source: Arc::new(io::Error::other("background writer thread stopped")),
-            });
+            return Err(self.stopped());
         }
         Ok(())
     }
 
+    fn stopped(&self) -> Error {
+        stopped_error(&self.shared.path)
+    }
+
+    /// Most bytes held at once for data not yet written, since the file was opened.
+    pub(crate) fn peak_pending_bytes(&self) -> usize {
+        let st = self.shared.state.lock();
+        st.peak_pending.max(st.front.len())
+    }
+
     /// The background thread's error, if it has failed.
     pub(crate) fn check(&self) -> Result<()> {
-        match &self.shared.state.lock().error {
-            Some(e) => Err(e.clone()),
+        match self.shared.state.lock().returned_error() {
+            Some(e) => Err(e),
             None => Ok(()),
         }
     }
 
     /// Like [`check`](Self::check), and [`Error::Closed`] once the file is closing or closed.
     pub(crate) fn check_open(&self) -> Result<()> {
-        let st = self.shared.state.lock();
-        if let Some(e) = &st.error {
-            return Err(e.clone());
+        let mut st = self.shared.state.lock();
+        if let Some(e) = st.returned_error() {
+            return Err(e);
         }
         if st.closing {
             return Err(Error::Closed);
@@ -331,25 +460,36 @@ impl EventFile {
             // A panic in the thread is reported through `exited` below.
             let _ = handle.join();
         }
-        let st = self.shared.state.lock();
-        if let Some(e) = &st.error {
-            return Err(e.clone());
+        let mut st = self.shared.state.lock();
+        if let Some(e) = st.returned_error() {
+            return Err(e);
         }
         if st.written < st.appended {
-            return Err(Error::WriteFailed {
-                path: self.shared.path.clone(),
-                source: Arc::new(io::Error::other("background writer thread stopped")),
-            });
+            return Err(self.stopped());
         }
         Ok(())
     }
 }
 
+fn stopped_error(path: &Path) -> Error {
+    Error::WriteFailed {
+        path: path.to_path_buf(),
+        source: Arc::new(io::Error::other("the background writer thread stopped")),
+    }
+}
+
 impl Drop for EventFile {
+    /// Writes out what is pending, so that data logged before a panic (this drop running
+    /// while the thread unwinds) or an early return reaches the file. Never panics: a panic
+    /// here during unwinding would abort the process.
     fn drop(&mut self) {
+        let already_returned = self.shared.state.lock().error_returned;
         if let Err(e) = self.close() {
-            // Drop cannot return the error; say it rather than lose it.
-            eprintln!("tensorboard-writer: {e}");
+            if !already_returned {
+                // Drop cannot return the error, and no call has; say it rather than lose it.
+                // `eprintln!` would panic if stderr is gone, so that failure is ignored.
+                let _ = writeln!(io::stderr(), "tensorboard-writer: {e}");
+            }
         }
     }
 }
@@ -359,14 +499,21 @@ struct Worker {
     sink: Box<dyn Sink>,
     interval: Duration,
     durable: bool,
+    /// End of the last record written whole (and synced, in durable mode).
+    good_len: u64,
 }
 
-/// Marks the thread as exited however it ends, so no caller waits for it forever.
+/// Marks the thread as exited however it ends, so no caller waits for it forever. A panic
+/// (a bug, or a panicking injected sink) becomes the writer's error, so that callers get it
+/// instead of waiting for room that never comes.
 struct ExitGuard(Arc<Shared>);
 impl Drop for ExitGuard {
     fn drop(&mut self) {
         let mut st = self.0.state.lock();
         st.exited = true;
+        if std::thread::panicking() && st.error.is_none() {
+            st.error = Some(stopped_error(&self.0.path));
+        }
         self.0.progress.notify_all();
     }
 }
@@ -398,6 +545,7 @@ impl Worker {
                     }
                     self.shared.work.wait_until(&mut st, next_tick);
                 }
+                st.peak_pending = st.peak_pending.max(st.front.len());
                 let spare = st.spare.take().unwrap_or_default();
                 let back = std::mem::replace(&mut st.front, spare);
                 // Callers blocked on a full buffer can go on.
@@ -408,12 +556,15 @@ impl Worker {
             let result = self.write(&mut back);
             next_tick = Instant::now() + self.interval;
 
+            let written_len = back.len();
             back.clear();
             if back.capacity() > self.shared.buf_cap.saturating_mul(2) {
                 // An oversized record grew this buffer; give the memory back.
                 back = Vec::with_capacity(self.shared.buf_cap);
             }
             let mut st = self.shared.state.lock();
+            // The front buffer only grew while `back` was being written: the peak is now.
+            st.peak_pending = st.peak_pending.max(st.front.len() + written_len);
             st.spare = Some(back);
             match result {
                 Ok(()) => st.written = target,
@@ -431,13 +582,35 @@ impl Worker {
         }
     }
 
+    /// Seals and writes `buf` (whole records). On failure, cuts the file back to the end of
+    /// the last record written whole, so that no partial record is left for a reader to stop
+    /// at, and nothing written later could follow one.
     fn write(&mut self, buf: &mut [u8]) -> io::Result<()> {
         record::fill_crcs(buf);
-        self.sink.write_all(buf)?;
-        if self.durable {
-            self.sink.sync()?;
+        let result = self.sink.write_all(buf).and_then(|()| {
+            if self.durable {
+                self.sink.sync()
+            } else {
+                Ok(())
+            }
+        });
+        match result {
+            Ok(()) => {
+                self.good_len += buf.len() as u64;
+                Ok(())
+            }
+            Err(e) => match self.sink.truncate(self.good_len) {
+                Ok(()) => Err(e),
+                Err(t) => Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; cutting the file back to its last complete record \
+                         (byte {}) failed too: {t}",
+                        self.good_len
+                    ),
+                )),
+            },
         }
-        Ok(())
     }
 }
 
@@ -468,6 +641,10 @@ pub(crate) mod tests {
             self.syncs.fetch_add(1, Ordering::SeqCst);
             Ok(())
         }
+        fn truncate(&mut self, len: u64) -> io::Result<()> {
+            self.data.lock().truncate(len as usize);
+            Ok(())
+        }
     }
 
     fn opts(max_pending: usize) -> Options {
@@ -491,16 +668,50 @@ pub(crate) mod tests {
     fn file_names_sort_by_time_and_hold_pid_and_counter() {
         let a = event_file_name(999, "host", 42, 0, "");
         let b = event_file_name(1_000, "host", 42, 1, ".v2");
-        assert_eq!(a, "events.out.tfevents.0000000999.host.42.0");
-        assert_eq!(b, "events.out.tfevents.0000001000.host.42.1.v2");
+        assert_eq!(a, "events.out.tfevents.0000000999.host.42.000000");
+        assert_eq!(b, "events.out.tfevents.0000001000.host.42.000001.v2");
         assert!(a < b);
+        // Writer 10 of a process sorts after writer 9 of the same second.
+        assert!(event_file_name(5, "h", 1, 9, "") < event_file_name(5, "h", 1, 10, ""));
+        assert_eq!(name_secs(&a), Some(999));
+        assert_eq!(name_secs("events.out.tfevents.12.h"), None);
+        assert_eq!(name_secs("x.events.out.tfevents.0000000999.h"), None);
+    }
+
+    #[test]
+    fn new_names_sort_after_every_existing_file() {
+        let ours = event_file_name(1_000, "host", 99_999, 0, "");
+        // Nothing there, or everything there sorts before: the time as it is.
+        assert_eq!(name_secs_after(1_000, &ours, None), 1_000);
+        let older = event_file_name(999, "zzz", 1, 0, "");
+        assert_eq!(name_secs_after(1_000, &ours, Some(&older)), 1_000);
+        // Same second, a name that sorts after ours (another host, or a restarted process
+        // whose pid has more digits): one second later.
+        for last in [
+            event_file_name(1_000, "zzz", 1, 0, ""),
+            event_file_name(1_000, "host", 100_000, 0, "").replace("100000", "9999999"),
+        ] {
+            let secs = name_secs_after(1_000, &ours, Some(&last));
+            assert_eq!(secs, 1_001);
+            assert!(event_file_name(secs, "host", 99_999, 0, "") > last);
+        }
+        // Files to follow: this second, earlier, or far ahead; not one second ahead (a
+        // writer beside us that moved its own name forward).
+        assert!(must_follow(1_000, 1_000) && must_follow(999, 1_000) && must_follow(1_002, 1_000));
+        assert!(!must_follow(1_001, 1_000));
+        // A clock that went back an hour.
+        let future = event_file_name(4_600, "host", 7, 3, ".v2");
+        let secs = name_secs_after(1_000, &ours, Some(&future));
+        assert_eq!(secs, 4_601);
+        assert!(event_file_name(secs, "host", 99_999, 0, "") > future);
     }
 
     #[test]
     fn two_files_created_in_the_same_second_differ() {
         let dir = tempfile::tempdir().unwrap();
-        let (p1, _) = create_event_file(dir.path(), "").unwrap();
-        let (p2, _) = create_event_file(dir.path(), "").unwrap();
+        let (p1, _) = create_event_file(dir.path(), "", false).unwrap();
+        let (p2, _) = create_event_file(dir.path(), "", true).unwrap();
+        assert!(p1 < p2);
         assert_ne!(p1, p2);
         assert!(p1
             .file_name()
@@ -596,6 +807,119 @@ pub(crate) mod tests {
         assert!(matches!(f.flush(), Err(Error::WriteFailed { .. })));
         assert!(matches!(f.check(), Err(Error::WriteFailed { .. })));
         assert!(matches!(f.close(), Err(Error::WriteFailed { .. })));
+    }
+
+    /// Accepts `budget` bytes, then fails every write; like a disk that fills up, it keeps
+    /// the first part of the write that fails.
+    #[derive(Clone)]
+    struct FillingSink {
+        data: Arc<Mutex<Vec<u8>>>,
+        budget: Arc<AtomicU64>,
+        truncations: Arc<Mutex<Vec<u64>>>,
+    }
+    impl Sink for FillingSink {
+        fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+            let room = self.budget.load(Ordering::SeqCst) as usize;
+            let n = room.min(buf.len());
+            self.data.lock().extend_from_slice(&buf[..n]);
+            self.budget.fetch_sub(n as u64, Ordering::SeqCst);
+            if n < buf.len() {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            Ok(())
+        }
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, len: u64) -> io::Result<()> {
+            self.truncations.lock().push(len);
+            self.data.lock().truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_partial_write_is_cut_back_to_the_last_whole_record() {
+        let sink = FillingSink {
+            data: Arc::default(),
+            budget: Arc::new(AtomicU64::new(1_050)),
+            truncations: Arc::default(),
+        };
+        let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(1 << 20)).unwrap();
+        let mut flushed = 0;
+        let err = loop {
+            // 10 records of 100 bytes per flush: the 1000-byte budget ends mid-record.
+            for _ in 0..10 {
+                f.append(&[7u8; 84]).unwrap();
+            }
+            match f.flush() {
+                Ok(()) => flushed += 10,
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(&err, Error::WriteFailed { source, .. }
+            if source.kind() == io::ErrorKind::StorageFull));
+        // The second flush fails 50 bytes into its first record.
+        assert_eq!(flushed, 10);
+        assert_eq!(*sink.truncations.lock(), vec![1_000]);
+        let data = sink.data.lock().clone();
+        assert_eq!(data.len(), 1_000, "no half record left behind");
+        assert_eq!(records(&data).len(), 10);
+        assert!(matches!(f.append(b"x"), Err(Error::WriteFailed { .. })));
+        assert!(matches!(f.close(), Err(Error::WriteFailed { .. })));
+    }
+
+    struct PanickingSink;
+    impl Sink for PanickingSink {
+        fn write_all(&mut self, _: &[u8]) -> io::Result<()> {
+            panic!("injected panic in the sink");
+        }
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, _: u64) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_dead_writer_thread_is_an_error_not_a_hang() {
+        let f = EventFile::start("mem".into(), Box::new(PanickingSink), &opts(256)).unwrap();
+        f.append(&[0u8; 100]).unwrap();
+        assert!(matches!(f.flush(), Err(Error::WriteFailed { .. })));
+        // The buffer (128 bytes) is full after one more record; the next would wait for
+        // room forever if the thread's death were not an error.
+        for _ in 0..10 {
+            assert!(matches!(
+                f.append(&[0u8; 100]),
+                Err(Error::WriteFailed { .. })
+            ));
+        }
+        assert!(matches!(f.close(), Err(Error::WriteFailed { .. })));
+    }
+
+    #[test]
+    fn peak_pending_stays_within_the_bound() {
+        let sink = MemSink::default();
+        let f =
+            Arc::new(EventFile::start("mem".into(), Box::new(sink.clone()), &opts(4096)).unwrap());
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let f = f.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..5_000 {
+                        f.append(&[1u8; 20]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        f.close().unwrap();
+        let peak = f.peak_pending_bytes();
+        assert!(peak > 0 && peak <= 4096, "peak {peak}");
+        assert_eq!(records(&sink.data.lock()).len(), 20_000);
     }
 
     #[test]

@@ -64,6 +64,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod bad_input;
 #[cfg(feature = "candle")]
 pub mod candle;
 mod clock;
@@ -86,6 +87,10 @@ pub mod proto {
 }
 
 pub use error::{Error, Result};
+/// Where an event file's bytes go: a hook for tests that inject I/O failures (see
+/// `SummaryWriterBuilder::build_with_sink`). Not part of the supported API.
+#[doc(hidden)]
+pub use event_file::Sink;
 pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
 pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};

@@ -113,6 +113,7 @@ pub struct SummaryWriterBuilder {
     filename_suffix: String,
     durable: bool,
     precise_wall_time: bool,
+    purge_step: Option<Result<i64>>,
 }
 
 impl SummaryWriterBuilder {
@@ -155,9 +156,93 @@ impl SummaryWriterBuilder {
         self
     }
 
+    /// Resuming from a checkpoint at step `step`: makes TensorBoard forget what earlier runs
+    /// into this directory logged at steps `>= step`, so the restarted training continues one
+    /// clean series instead of drawing a second, overlapping one (tensorboardX's
+    /// `purge_step`).
+    ///
+    /// TensorBoard's two loaders do this differently (FORMAT.md §1.7), and the writer serves
+    /// both:
+    /// - the Python loader (`--load_fast=false`) purges every tag of the run at a
+    ///   `SessionLog` START event, but only at the *second* START it sees in a run (the first
+    ///   marks a fresh start). The new event file therefore begins with two START events at
+    ///   `step`, which purge whether or not the earlier writer wrote one (tensorboardX writes
+    ///   one, so its `purge_step` does nothing in TensorBoard 2.21 after a writer that wrote
+    ///   none);
+    /// - the Rust loader ignores `SessionLog`, but drops a series' points at steps `>= s` as
+    ///   soon as a new point at step `s` arrives, reading files in name order (the new file
+    ///   sorts after the old ones). So every tag that is logged again after the restart shows
+    ///   one clean series; a tag that the restarted run never logs again keeps its old points
+    ///   under this loader.
+    ///
+    /// Also set on the sibling runs of [`SummaryWriter::add_scalars`]. A step beyond
+    /// `i64::MAX` is an [`Error::StepOutOfRange`] from [`build`](Self::build).
+    ///
+    /// ```
+    /// use tensorboard_writer::SummaryWriter;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let run = dir.path().join("run");
+    /// // The first attempt logged steps 0..150 and crashed; the checkpoint is from step 100.
+    /// let w = SummaryWriter::new(&run)?;
+    /// for step in 0..150u32 {
+    ///     w.add_scalar("loss", 1.0f32, step)?;
+    /// }
+    /// w.close()?;
+    ///
+    /// let w = SummaryWriter::builder(&run).purge_step(100u32).build()?;
+    /// for step in 100..200u32 {
+    ///     w.add_scalar("loss", 0.5f32, step)?; // TensorBoard shows 0..100 old, 100..200 new
+    /// }
+    /// # w.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn purge_step(mut self, step: impl Step) -> Self {
+        // Kept as a result: build() reports an out-of-range step.
+        self.purge_step = Some(step.to_step());
+        self
+    }
+
     /// Creates the log directory if needed, opens a new event file in it and starts the
     /// background writer.
     pub fn build(self) -> Result<SummaryWriter> {
+        self.check_options()?;
+        let opts = self.options();
+        // Before the file exists, so bad options leave nothing behind.
+        opts.validate()?;
+        let (path, file) =
+            event_file::create_event_file(&self.logdir, &self.filename_suffix, self.durable)?;
+        self.start(path, Box::new(file), &opts)
+    }
+
+    /// Like [`build`](Self::build), with the bytes going to `sink` instead of a new file;
+    /// `path` names it in errors and [`SummaryWriter::path`]. A hook for tests that inject
+    /// I/O failures, not part of the supported API. Sibling runs of
+    /// [`SummaryWriter::add_scalars`] still get real files.
+    #[doc(hidden)]
+    pub fn build_with_sink(
+        self,
+        path: PathBuf,
+        sink: Box<dyn event_file::Sink>,
+    ) -> Result<SummaryWriter> {
+        self.check_options()?;
+        let opts = self.options();
+        opts.validate()?;
+        self.start(path, sink, &opts)
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            flush_interval: self.flush_interval,
+            max_pending_bytes: self.max_pending_bytes,
+            durable: self.durable,
+        }
+    }
+
+    /// The checks that need no file system, made before the event file exists.
+    fn check_options(&self) -> Result<()> {
+        if let Some(Err(e)) = &self.purge_step {
+            return Err(e.clone());
+        }
         if self
             .filename_suffix
             .chars()
@@ -167,15 +252,16 @@ impl SummaryWriterBuilder {
                 "filename_suffix must not contain a path separator or control character",
             ));
         }
-        let opts = Options {
-            flush_interval: self.flush_interval,
-            max_pending_bytes: self.max_pending_bytes,
-            durable: self.durable,
-        };
-        // Before the file exists, so bad options leave nothing behind.
-        opts.validate()?;
-        let (path, file) = event_file::create_event_file(&self.logdir, &self.filename_suffix)?;
-        let file = EventFile::start(path, Box::new(file), &opts)?;
+        Ok(())
+    }
+
+    fn start(
+        self,
+        path: PathBuf,
+        sink: Box<dyn event_file::Sink>,
+        opts: &Options,
+    ) -> Result<SummaryWriter> {
+        let file = EventFile::start(path, sink, opts)?;
         let header = proto::Event {
             wall_time: clock::precise(),
             what: Some(proto::event::What::FileVersion("brain.Event:2".into())),
@@ -185,6 +271,22 @@ impl SummaryWriterBuilder {
             ..Default::default()
         };
         file.append(&header.encode_to_vec())?;
+        if let Some(Ok(step)) = self.purge_step {
+            // Two STARTs: the Python loader treats the first START of a run as a fresh start
+            // and purges only at later ones (see `purge_step`).
+            let start = proto::Event {
+                wall_time: clock::precise(),
+                step,
+                what: Some(proto::event::What::SessionLog(proto::SessionLog {
+                    status: proto::session_log::SessionStatus::Start as i32,
+                    ..Default::default()
+                })),
+                ..Default::default()
+            };
+            let bytes = start.encode_to_vec();
+            file.append(&bytes)?;
+            file.append(&bytes)?;
+        }
         Ok(SummaryWriter {
             inner: Arc::new(Inner {
                 file,
@@ -214,6 +316,40 @@ struct Inner {
 ///
 /// [`scope`](Self::scope) returns a handle whose tags are prefixed, so `conv1.add_scalar("w",
 /// ..)` logs `conv1/w`; every method works the same on scoped handles.
+///
+/// # What survives a crash, a panic or a full disk
+///
+/// - **Crash** (SIGKILL, OOM killer, power loss with [`durable`](SummaryWriterBuilder::durable)
+///   flushing): everything logged before the last [`flush`](Self::flush) that returned `Ok` is
+///   in the file; what came after may be partly there. At worst the file ends in one
+///   truncated record, which [`EventReader`](crate::EventReader) reports as
+///   [`Error::Truncated`] and TensorBoard skips; the records before it read normally.
+/// - **Panic**: a thread that panics drops its handle while unwinding; dropping the last
+///   clone writes out everything logged, so data logged before the panic reaches the file.
+///   Dropping never panics.
+/// - **Write errors** (a full disk, an I/O error, a failed `fsync`): the writer stops for good
+///   at the first one. The file is cut back to the end of its last complete record, so
+///   everything written before the failure stays readable by TensorBoard. The error is
+///   returned by [`flush`](Self::flush), [`close`](Self::close), [`check`](Self::check) and
+///   every later logging call, as [`Error::WriteFailed`]; data logged after the failure is
+///   refused, not dropped silently. Data accepted but not yet written when the write failed
+///   (at most [`max_pending_bytes`](SummaryWriterBuilder::max_pending_bytes)) is lost. To go
+///   on logging once space is freed, build a new writer for the same run directory: its
+///   file sorts after the old one, and TensorBoard shows both as one run.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// use tensorboard_writer::{Error, SummaryWriter};
+///
+/// let mut writer = SummaryWriter::new(dir.path())?;
+/// for step in 0..10u32 {
+///     if let Err(e @ Error::WriteFailed { .. }) = writer.add_scalar("loss", 0.5f32, step) {
+///         eprintln!("logging failed ({e}); starting a new event file");
+///         writer = SummaryWriter::new(dir.path())?;
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// ```
 /// use tensorboard_writer::SummaryWriter;
@@ -280,6 +416,7 @@ impl SummaryWriter {
             filename_suffix: String::new(),
             durable: false,
             precise_wall_time: false,
+            purge_step: None,
         }
     }
 
@@ -288,7 +425,22 @@ impl SummaryWriter {
         &self.inner.builder.logdir
     }
 
-    /// The event file this writer appends to.
+    /// The event file this writer appends to, in [`logdir`](Self::logdir).
+    ///
+    /// It is named `events.out.tfevents.<secs>.<host>.<pid>.<counter>` (plus the
+    /// [suffix](SummaryWriterBuilder::filename_suffix)): the Unix time in seconds, padded to
+    /// ten digits; the host name; the process id; and a counter global to the process,
+    /// padded to six digits. The file is created with `create_new`, so no two writers, in one
+    /// process or in several, ever share a file.
+    ///
+    /// TensorBoard reads a run's files in name order, and its Python loader never goes back
+    /// to an earlier file, so a new file must sort after the files already in the run
+    /// directory. When one would not (a file from another process or host created in the
+    /// same second, or a clock that went back since), the seconds are moved forward just far
+    /// enough that it does: by one second, unless the clock went back. Restarting a run in the
+    /// same directory therefore adds a file that TensorBoard reads after the old ones. (Writers
+    /// that run at the same time in one directory cannot all be read by the Python loader,
+    /// whatever their names; give each its own run directory.)
     pub fn path(&self) -> &Path {
         self.inner.file.path()
     }
@@ -534,6 +686,15 @@ impl SummaryWriter {
     /// The background writer's error, if it has failed, without flushing.
     pub fn check(&self) -> Result<()> {
         self.inner.file.check()
+    }
+
+    /// The most bytes this writer has held at once for data not yet written (its own event
+    /// file, not the [`add_scalars`](Self::add_scalars) runs). Stays within
+    /// [`max_pending_bytes`](SummaryWriterBuilder::max_pending_bytes) unless a single record
+    /// is larger than half of it. For tests of the memory bound; not part of the supported API.
+    #[doc(hidden)]
+    pub fn peak_pending_bytes(&self) -> usize {
+        self.inner.file.peak_pending_bytes()
     }
 }
 

@@ -22,6 +22,7 @@ mod images;
 mod mesh;
 mod pr_curves;
 mod projector;
+mod resume;
 mod scalars;
 mod text;
 
@@ -119,6 +120,7 @@ fn main() -> Result<(), Error> {
     hparams::write(logdir, &mut m)?;
     graphs::write(logdir, &mut m)?;
     projector::write(logdir, &mut m)?;
+    resume::write(logdir, &mut m)?;
 
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&m.to_json())?)?;
     println!("wrote {} and {}", logdir.display(), manifest_path);

@@ -1,0 +1,254 @@
+#![allow(dead_code)] // each fuzz target uses some of these checks
+                     // The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (cargo fuzz) and
+                     // `tests/fuzz_corpus.rs` (replays the committed corpus in `cargo test`). Every check panics on
+                     // a broken property, which is what a fuzzer reports.
+
+use std::io::{self, Read};
+
+use tensorboard_writer::record::{encode_record, RecordReader};
+use tensorboard_writer::{Error, EventReader};
+
+/// The length of a record's header (length + its CRC) and footer (payload CRC).
+const HEADER: usize = 12;
+const FOOTER: usize = 4;
+
+/// A reader handing out at most `chunk` bytes per `read` call, and an `Interrupted` error now
+/// and then: the shapes a pipe or a growing file has.
+struct Chunked<'a> {
+    data: &'a [u8],
+    chunk: usize,
+    calls: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 7 == 0 {
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
+        }
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// How reading a byte stream ended, with every payload read before that.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// A clean end between records.
+    End,
+    /// The stream ends inside the record at `offset`.
+    Truncated { offset: u64, available: u64 },
+    /// A checksum failed for the record at `offset`.
+    Corrupt { offset: u64 },
+}
+
+fn read_all<R: Read>(mut reader: RecordReader<R>, total: usize) -> (Vec<Vec<u8>>, Outcome) {
+    let mut payloads = Vec::new();
+    loop {
+        let before = reader.offset();
+        match reader.read_record() {
+            Ok(Some(p)) => {
+                let p = p.to_vec();
+                assert_eq!(
+                    reader.offset(),
+                    before + (HEADER + p.len() + FOOTER) as u64,
+                    "the offset moves by exactly one record"
+                );
+                payloads.push(p);
+            }
+            Ok(None) => {
+                assert_eq!(
+                    reader.offset(),
+                    total as u64,
+                    "a clean end is the end of the data"
+                );
+                return (payloads, Outcome::End);
+            }
+            Err(Error::Truncated {
+                offset,
+                available,
+                needed,
+                ..
+            }) => {
+                assert_eq!(
+                    offset, before,
+                    "truncation is reported at the record's start"
+                );
+                assert!(
+                    available > 0 && available < needed,
+                    "{available} of {needed}"
+                );
+                assert_eq!(offset + available, total as u64, "only the tail is missing");
+                // Truncation is not final: asking again says the same, nothing more.
+                match reader.read_record() {
+                    Err(Error::Truncated { offset: o, .. }) => assert_eq!(o, offset),
+                    other => panic!("truncation must repeat, got {other:?}"),
+                }
+                return (payloads, Outcome::Truncated { offset, available });
+            }
+            Err(Error::CorruptRecord { offset, .. }) => {
+                assert_eq!(offset, before);
+                // Corruption is final: the reader stays at the damaged record.
+                match reader.read_record() {
+                    Err(Error::CorruptRecord { offset: o, .. }) => assert_eq!(o, offset),
+                    other => panic!("corruption must repeat, got {other:?}"),
+                }
+                return (payloads, Outcome::Corrupt { offset });
+            }
+            Err(other) => panic!("unexpected error from an in-memory stream: {other:?}"),
+        }
+    }
+}
+
+/// Arbitrary bytes through the record reader: no panic, no runaway allocation, the same
+/// result whether the bytes arrive at once or in small pieces, and a consistent report of
+/// where reading stopped.
+pub fn check_records(data: &[u8]) {
+    let whole = read_all(RecordReader::new(data), data.len());
+    let chunk = 1 + data.first().map_or(0, |&b| b as usize % 17);
+    let pieces = read_all(
+        RecordReader::new(Chunked {
+            data,
+            chunk,
+            calls: 0,
+        }),
+        data.len(),
+    );
+    assert_eq!(whole, pieces, "reading in pieces of {chunk} bytes differs");
+    // Whatever was read re-encodes to the same bytes.
+    let mut again = Vec::new();
+    for p in &whole.0 {
+        encode_record(p, &mut again);
+    }
+    assert_eq!(
+        &data[..again.len()],
+        &again[..],
+        "records re-encode to their bytes"
+    );
+}
+
+/// Arbitrary bytes through the event reader, as an iterator and record by record: no panic,
+/// every error one of the documented kinds, and agreement with the record reader.
+pub fn check_events(data: &[u8]) {
+    let (payloads, outcome) = read_all(RecordReader::new(data), data.len());
+    let mut events = 0usize;
+    let mut last_err = None;
+    for item in EventReader::new(data) {
+        match item {
+            Ok(_) => events += 1,
+            Err(e) => {
+                assert!(last_err.is_none(), "at most one error ends the iteration");
+                last_err = Some(e);
+            }
+        }
+    }
+    assert!(events <= payloads.len());
+    match last_err {
+        None => {
+            assert_eq!(events, payloads.len());
+            assert_eq!(outcome, Outcome::End);
+        }
+        Some(Error::Decode { offset, .. }) => {
+            // A payload that is not an Event: every earlier one was.
+            let mut at = 0u64;
+            for p in &payloads[..events] {
+                at += (HEADER + p.len() + FOOTER) as u64;
+            }
+            assert_eq!(offset, at, "decode error offset");
+        }
+        Some(Error::Truncated { offset, .. }) => {
+            assert_eq!(events, payloads.len());
+            assert!(matches!(outcome, Outcome::Truncated { offset: o, .. } if o == offset));
+        }
+        Some(Error::CorruptRecord { offset, .. }) => {
+            assert_eq!(events, payloads.len());
+            assert_eq!(outcome, Outcome::Corrupt { offset });
+        }
+        Some(other) => panic!("unexpected error: {other:?}"),
+    }
+}
+
+/// Splits `data` into payloads, frames them, and checks that: they read back exactly; a
+/// stream cut anywhere reads back the whole records before the cut and reports the rest as
+/// truncated; any one changed byte is reported as corruption of its record (never a wrong
+/// payload, never truncation), with every earlier record intact.
+pub fn check_roundtrip(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let (control, rest) = data.split_at(3);
+    // Payload lengths come from the bytes of `rest` itself (0..=63), so the fuzzer steers them.
+    let mut payloads: Vec<&[u8]> = Vec::new();
+    let mut r = rest;
+    while !r.is_empty() {
+        let n = (r[0] as usize % 64).min(r.len() - 1);
+        payloads.push(&r[1..1 + n]);
+        r = &r[1 + n..];
+    }
+    let mut stream = Vec::new();
+    let mut starts = Vec::new();
+    for p in &payloads {
+        starts.push(stream.len());
+        encode_record(p, &mut stream);
+    }
+    let (read, outcome) = read_all(RecordReader::new(&stream[..]), stream.len());
+    assert_eq!(outcome, Outcome::End);
+    assert_eq!(read.len(), payloads.len());
+    for (a, b) in read.iter().zip(&payloads) {
+        assert_eq!(&a[..], *b);
+    }
+    if stream.is_empty() {
+        return;
+    }
+
+    // Cut the stream.
+    let cut = usize::from(u16::from_le_bytes([control[0], control[1]])) % stream.len();
+    let whole_before = starts.iter().take_while(|&&s| s < cut).count();
+    let (read, outcome) = read_all(RecordReader::new(&stream[..cut]), cut);
+    if starts.contains(&cut) || cut == 0 {
+        assert_eq!(outcome, Outcome::End);
+        assert_eq!(read.len(), whole_before);
+    } else {
+        let at = starts[whole_before - 1];
+        assert_eq!(read.len(), whole_before - 1);
+        assert_eq!(
+            outcome,
+            Outcome::Truncated {
+                offset: at as u64,
+                available: (cut - at) as u64
+            }
+        );
+    }
+
+    // Change one byte.
+    let pos = usize::from(u16::from_le_bytes([control[1], control[2]])) % stream.len();
+    let mut damaged = stream.clone();
+    damaged[pos] ^= control[2] | 1;
+    let hit = starts.iter().take_while(|&&s| s <= pos).count() - 1;
+    let (read, outcome) = read_all(RecordReader::new(&damaged[..]), damaged.len());
+    assert_eq!(read.len(), hit, "records before the damaged one read back");
+    assert_eq!(
+        outcome,
+        Outcome::Corrupt {
+            offset: starts[hit] as u64
+        },
+        "a changed byte at {pos} is corruption of the record at {}",
+        starts[hit]
+    );
+}
+
+/// The event reader target's input: a first byte that is odd frames the rest as one record
+/// (so the decoder sees arbitrary payloads), an even one reads the rest as a raw stream.
+pub fn check_event_input(data: &[u8]) {
+    match data.split_first() {
+        None => check_events(data),
+        Some((&mode, rest)) if mode % 2 == 1 => {
+            let mut framed = Vec::new();
+            encode_record(rest, &mut framed);
+            check_events(&framed);
+        }
+        Some((_, rest)) => check_events(rest),
+    }
+}
