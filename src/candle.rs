@@ -1,5 +1,45 @@
 //! [candle](https://github.com/huggingface/candle) support (crate feature `candle`).
 //!
+//! # Tensors
+//!
+//! A candle `Tensor` can be logged wherever the API takes numbers, with the shapes and
+//! element types of the [`tensor`] module's table: as a scalar
+//! (`add_scalar("loss", &loss, step)`, any one-element tensor), a histogram
+//! (`add_histogram("w", &w, step)`), an image (`[C, H, W]` or `[H, W]`,
+//! [`add_image_tensor`](SummaryWriter::add_image_tensor)), a grid of images (`[N, C, H, W]`,
+//! [`add_images_tensor`](SummaryWriter::add_images_tensor)), audio (`[L]` or `[C, L]`,
+//! [`add_audio_tensor`](SummaryWriter::add_audio_tensor)) and an embedding (`[N, D]`,
+//! [`Embedding::from_tensor`](crate::Embedding::from_tensor)). Every element type is taken
+//! where it makes sense: integers and floats for scalars and histograms, `u8` (0–255) and
+//! floats (0–1) for images, floats (`f16`, `bf16`, `f32`, `f64`) for audio and embeddings;
+//! candle's 8-, 6- and 4-bit floats are converted to `f32` first. Tensors on a GPU are
+//! copied to the CPU. [`add_varmap_histograms`](SummaryWriter::add_varmap_histograms) logs
+//! every variable of a `VarMap` in one event.
+//!
+//! ```
+//! use candle_core::{DType, Device, Tensor};
+//! use candle_nn::{VarBuilder, VarMap};
+//! use tensorboard_writer::SummaryWriter;
+//!
+//! # let dir = tempfile::tempdir()?;
+//! let writer = SummaryWriter::new(dir.path())?;
+//! let varmap = VarMap::new();
+//! let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+//! let fc1 = candle_nn::linear(4, 3, vb.pp("fc1"))?;
+//!
+//! let x = Tensor::rand(0f32, 1f32, (8, 1, 2, 2), &Device::Cpu)?; // 8 grey 2×2 images
+//! let out = candle_nn::Module::forward(&fc1, &x.flatten_from(1)?)?;
+//! let loss = out.sqr()?.mean_all()?; // rank 0
+//! writer.add_scalar("loss", &loss, 0u32)?;
+//! writer.add_histogram("fc1/out", &out, 0u32)?;
+//! writer.add_images_tensor("inputs", &x, 0u32)?;
+//! writer.add_varmap_histograms(&varmap, 0u32)?; // fc1/weight and fc1/bias
+//! assert!(writer.add_scalar("not_a_scalar", &out, 0u32).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Graphs
+//!
 //! A model's variables as nodes of the [Graphs dashboard](crate::summary::graph):
 //! [`GraphBuilder::from_varmap`] and [`GraphBuilder::add_varmap`] turn every variable of a
 //! `candle_nn::VarMap` into a `VariableV2` node with its `dtype`, `shape` and
@@ -45,6 +85,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use candle_core::{DType, Device, DeviceLocation, Tensor};
@@ -53,6 +94,9 @@ use candle_nn::VarMap;
 use crate::error::{Error, Result};
 use crate::proto::DataType;
 use crate::summary::graph::{GraphBuilder, GraphScope, NodeRef, TensorShape};
+use crate::summary::histogram::{Histogram, HistogramInput};
+use crate::tensor::{self, HostTensor, TensorData, TensorInput};
+use crate::writer::{ScalarValue, Step, StepBuilder, SummaryWriter};
 
 /// The op of the nodes made for variables (TensorFlow's variable op).
 pub const VARIABLE_OP: &str = "VariableV2";
@@ -193,5 +237,104 @@ impl GraphScope<'_> {
             what: "graph node",
             reason: format!("variable {path:?} was not added"),
         })
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Tensors.
+
+/// The error for a tensor candle fails to read.
+fn candle_error(e: candle_core::Error) -> Error {
+    tensor::bad(
+        "candle tensor",
+        format!("reading the tensor into host memory failed: {e}"),
+    )
+}
+
+/// The elements of `t`, row-major, copied to host memory in their own type (candle's 8-,
+/// 6- and 4-bit floats as `f32`).
+fn host_data(t: &Tensor) -> Result<TensorData> {
+    let flat = t.flatten_all().map_err(candle_error)?;
+    let data = match flat.dtype() {
+        DType::U8 => TensorData::U8(flat.to_vec1().map_err(candle_error)?),
+        DType::U32 => TensorData::U32(flat.to_vec1().map_err(candle_error)?),
+        DType::I16 => TensorData::I16(flat.to_vec1().map_err(candle_error)?),
+        DType::I32 => TensorData::I32(flat.to_vec1().map_err(candle_error)?),
+        DType::I64 => TensorData::I64(flat.to_vec1().map_err(candle_error)?),
+        DType::F16 => TensorData::F16(flat.to_vec1().map_err(candle_error)?),
+        DType::BF16 => TensorData::BF16(flat.to_vec1().map_err(candle_error)?),
+        DType::F32 => TensorData::F32(flat.to_vec1().map_err(candle_error)?),
+        DType::F64 => TensorData::F64(flat.to_vec1().map_err(candle_error)?),
+        _ => TensorData::F32(
+            flat.to_dtype(DType::F32)
+                .and_then(|f| f.to_vec1())
+                .map_err(candle_error)?,
+        ),
+    };
+    Ok(data)
+}
+
+/// The shape, the elements and the dtype conversions are described in the
+/// [`tensor`] module.
+impl TensorInput for Tensor {
+    fn to_host(&self) -> Result<HostTensor> {
+        HostTensor::new(self.dims(), host_data(self)?)
+    }
+}
+
+/// Every element of the tensor, whatever its shape.
+impl HistogramInput for Tensor {
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
+        Ok(Cow::Owned(tensor::histogram_of(&host_data(self)?)))
+    }
+}
+
+/// A tensor of one element (any shape of one element, usually rank 0), such as a loss.
+impl ScalarValue for &Tensor {
+    fn to_f32(self) -> Result<f32> {
+        if self.elem_count() != 1 {
+            return Err(tensor::not_one_element(self.dims()));
+        }
+        tensor::scalar_of(self.dims(), &host_data(self)?)
+    }
+}
+
+impl SummaryWriter {
+    /// Logs the histogram of every variable of `varmap` at `step`, in one event, tagged by
+    /// its path with `.` turned into `/` (`conv1.weight` → `conv1/weight`, under this
+    /// handle's scope). A path that makes an invalid tag is an error, and then nothing is
+    /// written. An empty `VarMap` writes nothing.
+    ///
+    /// ```
+    /// use candle_core::{DType, Device};
+    /// use candle_nn::{VarBuilder, VarMap};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// let varmap = VarMap::new();
+    /// let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    /// let _conv1 = candle_nn::conv2d(1, 8, 5, Default::default(), vb.pp("conv1"))?;
+    /// let _fc1 = candle_nn::linear(128, 10, vb.pp("fc1"))?;
+    /// // weights/conv1/bias, weights/conv1/weight, weights/fc1/bias, weights/fc1/weight
+    /// writer.scope("weights")?.add_varmap_histograms(&varmap, 100u32)?;
+    /// # writer.flush()?;
+    /// # use tensorboard_writer::proto::event::What;
+    /// # let events = tensorboard_writer::read_events(dir.path())?;
+    /// # let Some(What::Summary(s)) = &events[1].what else { panic!() };
+    /// # let tags: Vec<_> = s.value.iter().map(|v| v.tag.as_str()).collect();
+    /// # assert_eq!(tags, ["weights/conv1/bias", "weights/conv1/weight", "weights/fc1/bias", "weights/fc1/weight"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_varmap_histograms(&self, varmap: &VarMap, step: impl Step) -> Result<()> {
+        self.step(step).varmap_histograms(varmap).write()
+    }
+}
+
+impl StepBuilder<'_> {
+    /// Adds the histogram of every variable of `varmap`, sorted by path (see
+    /// [`SummaryWriter::add_varmap_histograms`]).
+    pub fn varmap_histograms(self, varmap: &VarMap) -> Self {
+        sorted_vars(varmap)
+            .iter()
+            .fold(self, |b, (path, t)| b.histogram(&node_name(path), t))
     }
 }

@@ -76,6 +76,9 @@ pub mod reader;
 pub mod record;
 pub mod summary;
 pub mod tag;
+#[cfg(feature = "tch")]
+pub mod tch;
+pub mod tensor;
 mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
@@ -98,6 +101,7 @@ pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
 pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
 pub use summary::image::{BatchLayout, GridOptions, ImageLayout, Pixel};
 pub use summary::video::VideoLayout;
+pub use tensor::{HostTensor, TensorData, TensorInput};
 pub use writer::{
     ScalarValue, Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,

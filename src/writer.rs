@@ -64,35 +64,62 @@ macro_rules! checked_step {
 }
 checked_step!(u64, usize);
 
-/// A scalar value: `f32` or `f64`.
+/// A scalar value: `f32`, `f64`, or a one-element tensor by reference.
 ///
 /// TensorBoard keeps scalars as `f32`, so `f64` values are rounded to the nearest `f32`.
 /// NaN and ±infinity are logged as they are and show as such. A finite `f64` too large for an
 /// `f32` is an [`Error::ValueOutOfRange`] rather than a silent infinity.
+///
+/// A tensor with exactly one element (shape `[]`, `[1]`, `[1, 1]`, …) of any numeric type is
+/// a scalar too: `&candle_core::Tensor` (feature `candle`), `&tch::Tensor` (feature `tch`) and
+/// `&`[`HostTensor`](crate::tensor::HostTensor), so `writer.add_scalar("loss", &loss, step)`
+/// logs a loss tensor. Any other element count is an [`Error::InvalidInput`].
 pub trait ScalarValue: Copy {
-    /// The value as TensorBoard stores it, or why it cannot be stored.
-    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)>;
+    /// The value as TensorBoard stores it, or why it cannot be stored: an
+    /// [`Error::ValueOutOfRange`] (whose `tag` the caller fills in when it is empty) or an
+    /// [`Error::InvalidInput`].
+    fn to_f32(self) -> Result<f32>;
 }
 
 impl ScalarValue for f32 {
     #[inline]
-    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)> {
+    fn to_f32(self) -> Result<f32> {
         Ok(self)
     }
 }
 
 impl ScalarValue for f64 {
     #[inline]
-    fn to_f32(self) -> std::result::Result<f32, (f64, &'static str)> {
+    fn to_f32(self) -> Result<f32> {
         let v = self as f32;
         if v.is_infinite() && self.is_finite() {
-            Err((
-                self,
-                "finite value beyond the f32 range TensorBoard stores scalars in",
-            ))
+            Err(Error::ValueOutOfRange {
+                tag: String::new(),
+                value: self,
+                reason: "finite value beyond the f32 range TensorBoard stores scalars in",
+            })
         } else {
             Ok(v)
         }
+    }
+}
+
+/// `e` with the full tag of `tag` filled in when it is a [`Error::ValueOutOfRange`] without
+/// one. The error path of scalar conversions, kept out of line.
+#[cold]
+#[inline(never)]
+fn scalar_error(writer: &SummaryWriter, tag: &str, e: Error) -> Error {
+    match e {
+        Error::ValueOutOfRange {
+            tag: t,
+            value,
+            reason,
+        } if t.is_empty() => Error::ValueOutOfRange {
+            tag: writer.full_tag(tag),
+            value,
+            reason,
+        },
+        e => e,
     }
 }
 
@@ -521,13 +548,10 @@ impl SummaryWriter {
         wall_time: f64,
     ) -> Result<()> {
         validate_tag(tag)?;
-        let value = value
-            .to_f32()
-            .map_err(|(value, reason)| Error::ValueOutOfRange {
-                tag: self.full_tag(tag),
-                value,
-                reason,
-            })?;
+        let value = match value.to_f32() {
+            Ok(v) => v,
+            Err(e) => return Err(scalar_error(self, tag, e)),
+        };
         let v = SimpleValue {
             scope: &self.scope,
             tag,
@@ -740,13 +764,7 @@ impl StepBuilder<'_> {
                 value,
             }
             .write_field(&mut self.summary),
-            Err((value, reason)) => {
-                self.error = Some(Error::ValueOutOfRange {
-                    tag: self.writer.full_tag(tag),
-                    value,
-                    reason,
-                })
-            }
+            Err(e) => self.error = Some(scalar_error(self.writer, tag, e)),
         }
         self
     }

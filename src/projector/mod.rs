@@ -545,6 +545,35 @@ impl<'a> Embedding<'a> {
     }
 }
 
+impl<'a> Embedding<'a> {
+    /// An embedding owning its matrix, already converted (or the conversion's error): for
+    /// tensors ([`Embedding::from_tensor`]).
+    pub(crate) fn owned(tag: &'a str, values: Result<Vec<f32>>, shape: [usize; 2]) -> Self {
+        let mut e = Embedding::new::<f32>(tag, &[], shape);
+        e.values = values.map(Cow::Owned);
+        e
+    }
+
+    /// Thumbnails owned as 8-bit pixels in `layout` (or the conversion's error): for tensors
+    /// ([`Embedding::images_tensor`]).
+    pub(crate) fn owned_images(mut self, images: Result<(Vec<u8>, BatchLayout)>) -> Self {
+        self.images = Some(images.and_then(|(data, layout)| {
+            let t = thumbnails(&data, layout)?;
+            let (n, h, w, c, planar) = (t.n, t.h, t.w, t.c, t.planar);
+            drop(t);
+            Ok(Thumbnails {
+                n,
+                h,
+                w,
+                c,
+                planar,
+                data: Cow::Owned(data),
+            })
+        }));
+        self
+    }
+}
+
 fn thumbnails<P: Pixel>(data: &[P], layout: BatchLayout) -> Result<Thumbnails<'_>> {
     const WHAT: &str = "embedding images";
     let (n, h, w, c, planar, dims) = match layout {

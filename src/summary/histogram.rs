@@ -1026,8 +1026,10 @@ impl Lanes {
 // What add_histogram takes.
 
 /// What [`SummaryWriter::add_histogram`] logs: a slice, `Vec` or array of any
-/// [`HistogramValue`] type (bucketed over TensorFlow's default edges), or a prepared
-/// [`Histogram`] (logged as it is, with its own bins).
+/// [`HistogramValue`] type (bucketed over TensorFlow's default edges), a prepared
+/// [`Histogram`] (logged as it is, with its own bins), or a tensor of any numeric type:
+/// candle's `Tensor` (feature `candle`), tch's `Tensor` (feature `tch`) or a
+/// [`HostTensor`](crate::tensor::HostTensor), all of whose elements are bucketed.
 ///
 /// Implement it for your own tensor type to pass it to `add_histogram` directly:
 ///
@@ -1038,8 +1040,8 @@ impl Lanes {
 /// struct Tensor { data: Vec<f32>, shape: Vec<usize> }
 ///
 /// impl HistogramInput for Tensor {
-///     fn to_histogram(&self) -> Cow<'_, Histogram> {
-///         Cow::Owned(Histogram::from_values(&self.data))
+///     fn to_histogram(&self) -> tensorboard_writer::Result<Cow<'_, Histogram>> {
+///         Ok(Cow::Owned(Histogram::from_values(&self.data)))
 ///     }
 /// }
 /// # let dir = tempfile::tempdir()?;
@@ -1049,31 +1051,33 @@ impl Lanes {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait HistogramInput {
-    /// The histogram to log: borrowed when it exists already, built otherwise.
-    fn to_histogram(&self) -> Cow<'_, Histogram>;
+    /// The histogram to log: borrowed when it exists already, built otherwise. An error
+    /// (such as a tensor that cannot be copied from its device) is returned by the logging
+    /// call, which then writes nothing.
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>>;
 }
 
 impl<T: HistogramValue> HistogramInput for [T] {
-    fn to_histogram(&self) -> Cow<'_, Histogram> {
-        Cow::Owned(Histogram::from_values(self))
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
+        Ok(Cow::Owned(Histogram::from_values(self)))
     }
 }
 
 impl<T: HistogramValue> HistogramInput for Vec<T> {
-    fn to_histogram(&self) -> Cow<'_, Histogram> {
-        Cow::Owned(Histogram::from_values(self))
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
+        Ok(Cow::Owned(Histogram::from_values(self)))
     }
 }
 
 impl<T: HistogramValue, const N: usize> HistogramInput for [T; N] {
-    fn to_histogram(&self) -> Cow<'_, Histogram> {
-        Cow::Owned(Histogram::from_values(self))
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
+        Ok(Cow::Owned(Histogram::from_values(self)))
     }
 }
 
 impl HistogramInput for Histogram {
-    fn to_histogram(&self) -> Cow<'_, Histogram> {
-        Cow::Borrowed(self)
+    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
+        Ok(Cow::Borrowed(self))
     }
 }
 
@@ -1289,7 +1293,7 @@ impl StepBuilder<'_> {
     /// Adds a histogram (see [`SummaryWriter::add_histogram`]).
     pub fn histogram<V: HistogramInput + ?Sized>(self, tag: &str, values: &V) -> Self {
         self.tagged(tag, |tag| {
-            Ok(rows_value(tag, &values.to_histogram().rows()))
+            Ok(rows_value(tag, &values.to_histogram()?.rows()))
         })
     }
 
