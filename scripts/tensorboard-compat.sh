@@ -8,7 +8,13 @@
 #   python        --load_fast=false (the Python multiplexer)
 # For each loader it starts `tensorboard` on 127.0.0.1, checks via
 # /data/environment that the intended loader is active, and runs
-# tests/compat/check.py against the manifest.
+# tests/compat/check.py against the manifest. Then, under the same loader, it
+# checks a short run of the MNIST example (`--steps 50 --batch-size 16`, built
+# in the dev profile like compat_logdir: about 45 s on 2 busy cores; reading
+# its data with --data-dir from a copy of data/mnist holding the training
+# files uncompressed and the test files gzipped) with
+# tests/compat/check_mnist.py: every dashboard the example feeds, on a second
+# tensorboard.
 #
 # Environment:
 #   COMPAT_VENV      venv with tensorboard==2.21.0 (default target/compat-venv;
@@ -23,6 +29,11 @@
 #   COMPAT_TB_ARGS   extra tensorboard flags (word-split), e.g.
 #                    "--samples_per_plugin=scalars=0"
 #   COMPAT_TIMEOUT   seconds check.py waits for the data (default 60)
+#   COMPAT_SCREENSHOTS  keep the screenshots the graphs and projector checks
+#                    take, as compat-graphs.png and compat-projector.png in
+#                    this directory (default: removed when they pass)
+#   COMPAT_MNIST     0 skips the MNIST example's check (default 1)
+#   COMPAT_MNIST_STEPS  the example's --steps (default 50)
 #
 # Ends with the line `compat: N passed, N failed` (N counts loaders) and
 # exits non-zero if any loader failed.
@@ -34,6 +45,11 @@ abspath() { realpath -m -- "$1"; }
 [ -z "${COMPAT_VENV:-}" ] || COMPAT_VENV=$(abspath "$COMPAT_VENV")
 [ -z "${COMPAT_LOGDIR:-}" ] || COMPAT_LOGDIR=$(abspath "$COMPAT_LOGDIR")
 [ -z "${COMPAT_MANIFEST:-}" ] || COMPAT_MANIFEST=$(abspath "$COMPAT_MANIFEST")
+[ -z "${COMPAT_WORKDIR:-}" ] || COMPAT_WORKDIR=$(abspath "$COMPAT_WORKDIR")
+if [ -n "${COMPAT_SCREENSHOTS:-}" ]; then
+    COMPAT_SCREENSHOTS=$(abspath "$COMPAT_SCREENSHOTS")
+    export COMPAT_SCREENSHOTS
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TB_VERSION=2.21.0
@@ -105,6 +121,34 @@ fi
 [ -d "$LOGDIR" ] || abort "no logdir at $LOGDIR"
 [ -f "$MANIFEST" ] || abort "no manifest at $MANIFEST"
 
+# --- a short run of the MNIST example ------------------------------------
+# Its logs go to $MNIST_DIR/logs/mnist/<run>; its output to $MNIST_DIR/output.txt.
+MNIST=${COMPAT_MNIST:-1}
+MNIST_STEPS=${COMPAT_MNIST_STEPS:-50}
+# Small batches keep the unoptimized build quick; every dashboard is fed all the same.
+MNIST_BATCH=16
+MNIST_DIR=${COMPAT_WORKDIR:-$PWD/target/compat}/mnist
+if [ "$MNIST" != 0 ]; then
+    rm -rf "$MNIST_DIR"
+    mkdir -p "$MNIST_DIR/data"
+    # --data-dir with both forms of the IDX files: training files uncompressed, test
+    # files gzipped (the shipped subset is all gzipped).
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte; do
+        gzip -dc "data/mnist/$f.gz" >"$MNIST_DIR/data/$f"
+    done
+    cp data/mnist/t10k-images-idx3-ubyte.gz data/mnist/t10k-labels-idx1-ubyte.gz "$MNIST_DIR/data/"
+    log "training: cargo run --example mnist -- --steps $MNIST_STEPS --batch-size $MNIST_BATCH" \
+        "--data-dir $MNIST_DIR/data"
+    started=$SECONDS
+    cargo run --quiet --example mnist -- --steps "$MNIST_STEPS" --batch-size "$MNIST_BATCH" \
+        --data-dir "$MNIST_DIR/data" --logdir "$MNIST_DIR/logs" >"$MNIST_DIR/output.txt" ||
+        abort "the mnist example failed; no loader was checked"
+    log "mnist example: $(grep -h '^Final test accuracy' "$MNIST_DIR/output.txt") in $((SECONDS - started)) s"
+    # It read what --data-dir holds: 8,000 training and 2,000 test digits.
+    grep -qxF "MNIST: 8000 training and 2000 test digits from $MNIST_DIR/data" "$MNIST_DIR/output.txt" ||
+        abort "the mnist example did not report reading $MNIST_DIR/data: $(head -3 "$MNIST_DIR/output.txt")"
+fi
+
 # --- server handling ------------------------------------------------------
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -142,9 +186,12 @@ data_server_args() {
     done
 }
 
-# run_loader NAME: one full start/verify/check/stop cycle; returns 0 on PASS.
-run_loader() {
-    local name=$1 port url provider serverlog=$WORK/tensorboard-$1.log
+# check_server NAME LOGDIR SERVERLOG CHECK...: start tensorboard on LOGDIR under loader
+# NAME, verify the loader, run the CHECK command with the server's URL appended
+# (`--url URL`), stop the server; returns 0 on PASS, else prints why and the server's log.
+check_server() {
+    local name=$1 logdir=$2 serverlog=$3 port url provider
+    shift 3
     local -a flags
     case $name in
         rust) flags=() ;;  # the default, --load_fast=auto
@@ -154,7 +201,7 @@ run_loader() {
     esac
     port=$(free_port)
     url=http://127.0.0.1:$port
-    "$TENSORBOARD" --logdir "$LOGDIR" --host 127.0.0.1 --port "$port" \
+    "$TENSORBOARD" --logdir "$logdir" --host 127.0.0.1 --port "$port" \
         --reload_interval 1 "${flags[@]}" "${EXTRA_TB_ARGS[@]}" >"$serverlog" 2>&1 &
     SERVER_PID=$!
 
@@ -178,18 +225,34 @@ run_loader() {
         fi
     fi
     if [ $ok = 1 ]; then
-        "$PY" tests/compat/check.py --url "$url" --manifest "$MANIFEST" \
-            --loader "$name" --timeout "$TIMEOUT" || { ok=0 why="check.py failed (details above)"; }
+        "$@" --url "$url" || { ok=0 why="$(basename "$2") failed (details above)"; }
     fi
     stop_server
+    [ $ok = 1 ] && return 0
+    echo "compat: FAIL $name ($logdir): $why"
+    echo "----- tensorboard log ($name) -----"
+    cat "$serverlog"
+    echo "----- end of tensorboard log -----"
+    return 1
+}
+
+# run_loader NAME: the manifest's check, then the MNIST example's, under loader NAME;
+# returns 0 on PASS.
+run_loader() {
+    local name=$1 ok=1
+    check_server "$name" "$LOGDIR" "$WORK/tensorboard-$name.log" \
+        "$PY" tests/compat/check.py --manifest "$MANIFEST" --loader "$name" \
+        --timeout "$TIMEOUT" || ok=0
+    if [ "$MNIST" != 0 ]; then
+        check_server "$name" "$MNIST_DIR/logs/mnist" "$WORK/tensorboard-$name-mnist.log" \
+            "$PY" tests/compat/check_mnist.py --steps "$MNIST_STEPS" --batch-size "$MNIST_BATCH" \
+            --data-dir "$MNIST_DIR/data" --stdout "$MNIST_DIR/output.txt" --loader "$name" \
+            --timeout "$TIMEOUT" || ok=0
+    fi
     if [ $ok = 1 ]; then
         echo "compat: PASS $name"
         return 0
     fi
-    echo "compat: FAIL $name: $why"
-    echo "----- tensorboard log ($name) -----"
-    cat "$serverlog"
-    echo "----- end of tensorboard log -----"
     return 1
 }
 

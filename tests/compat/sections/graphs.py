@@ -14,10 +14,10 @@ Checked:
   collapsed scopes as boxes: `same_structure_boxes` boxes in the first colour of TensorBoard's
   structure palette (scopes sharing one inner structure, e.g. conv1 and conv2) and
   `unique_boxes` boxes in the grey of scopes with a unique structure (`render.ts`
-  `MetanodeColors`, `node.ts` `getFillForNode`). The PNG is saved as `graphs.png` in
-  `$COMPAT_SCREENSHOTS` when set (the repository keeps one as docs/graphs.png: run with
-  `COMPAT_SCREENSHOTS=docs`), otherwise in a temporary directory that is removed when the
-  check passes.
+  `MetanodeColors`, `node.ts` `getFillForNode`). The PNG is saved as `compat-graphs.png` in
+  `$COMPAT_SCREENSHOTS` when set, otherwise in a temporary directory that is removed when
+  the check passes. (The README's docs/graphs.png shows the MNIST example instead: see
+  scripts/screenshots.sh.)
 """
 
 import codecs
@@ -249,7 +249,7 @@ def screenshot_path():
     out_dir = os.environ.get("COMPAT_SCREENSHOTS")
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
-        return os.path.join(out_dir, "graphs.png"), None
+        return os.path.join(out_dir, "compat-graphs.png"), None
     tmp = tempfile.mkdtemp(prefix="tb-compat-graphs.")
     return os.path.join(tmp, "graphs.png"), tmp
 
