@@ -14,7 +14,8 @@
 # its data with --data-dir from a copy of data/mnist holding the training
 # files uncompressed and the test files gzipped) with
 # tests/compat/check_mnist.py: every dashboard the example feeds, on a second
-# tensorboard.
+# tensorboard; and, on a third, an event file whose writer was killed with
+# SIGKILL mid-record (tests/compat/check_killed.py).
 #
 # Environment:
 #   COMPAT_VENV      venv with tensorboard==2.21.0 (default target/compat-venv;
@@ -34,6 +35,9 @@
 #                    this directory (default: removed when they pass)
 #   COMPAT_MNIST     0 skips the MNIST example's check (default 1)
 #   COMPAT_MNIST_STEPS  the example's --steps (default 50)
+#   COMPAT_KILLED    0 skips the check of an event file whose writer was killed
+#                    with SIGKILL (tests/crash.rs makes it; tests/compat/check_killed.py
+#                    checks it; default 1)
 #
 # Ends with the line `compat: N passed, N failed` (N counts loaders) and
 # exits non-zero if any loader failed.
@@ -149,6 +153,21 @@ if [ "$MNIST" != 0 ]; then
         abort "the mnist example did not report reading $MNIST_DIR/data: $(head -3 "$MNIST_DIR/output.txt")"
 fi
 
+# --- an event file whose writer was killed (SIGKILL) -----------------------
+# tests/crash.rs kills a logging child process until its file ends in a truncated record
+# and copies that file into $KILLED_DIR/killed with killed_run.json (what it holds).
+KILLED=${COMPAT_KILLED:-1}
+KILLED_DIR=${COMPAT_WORKDIR:-$PWD/target/compat}/killed
+if [ "$KILLED" != 0 ]; then
+    rm -rf "$KILLED_DIR"
+    mkdir -p "$KILLED_DIR"
+    log "killed run: cargo test --test crash killed_run_for_compat"
+    TBW_KILLED_RUN_DIR=$KILLED_DIR/killed cargo test --quiet --test crash killed_run_for_compat \
+        -- --exact >"$KILLED_DIR/output.txt" 2>&1 ||
+        abort "making the killed run failed: $(tail -20 "$KILLED_DIR/output.txt")"
+    log "killed run: $(cat "$KILLED_DIR/killed/killed_run.json")"
+fi
+
 # --- server handling ------------------------------------------------------
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -236,7 +255,7 @@ check_server() {
     return 1
 }
 
-# run_loader NAME: the manifest's check, then the MNIST example's, under loader NAME;
+# run_loader NAME: the manifest's check, then the MNIST example's and the killed run's, under loader NAME;
 # returns 0 on PASS.
 run_loader() {
     local name=$1 ok=1
@@ -248,6 +267,11 @@ run_loader() {
             "$PY" tests/compat/check_mnist.py --steps "$MNIST_STEPS" --batch-size "$MNIST_BATCH" \
             --data-dir "$MNIST_DIR/data" --stdout "$MNIST_DIR/output.txt" --loader "$name" \
             --timeout "$TIMEOUT" || ok=0
+    fi
+    if [ "$KILLED" != 0 ]; then
+        check_server "$name" "$KILLED_DIR" "$WORK/tensorboard-$name-killed.log" \
+            "$PY" tests/compat/check_killed.py --expect "$KILLED_DIR/killed/killed_run.json" \
+            --loader "$name" --timeout "$TIMEOUT" || ok=0
     fi
     if [ $ok = 1 ]; then
         echo "compat: PASS $name"
