@@ -17,29 +17,6 @@ use tensorboard_writer::{Embedding, Error, SummaryWriter};
 
 const CPU: Device = Device::Cpu;
 
-/// Every value written into `dir`, by tag, as its encoded bytes with the tag cleared: equal
-/// bytes mean the two calls wrote the same summary.
-fn written(dir: &Path) -> BTreeMap<String, (i64, Vec<u8>)> {
-    common::values(dir)
-        .into_iter()
-        .map(|(step, mut v)| {
-            let tag = std::mem::take(&mut v.tag);
-            (tag, (step, v.encode_to_vec()))
-        })
-        .collect()
-}
-
-/// Asserts that `tensor/<name>` and `slice/<name>` were written, identically.
-fn same(w: &BTreeMap<String, (i64, Vec<u8>)>, name: &str) {
-    let t = w
-        .get(&format!("tensor/{name}"))
-        .unwrap_or_else(|| panic!("tensor/{name} not written"));
-    let s = w
-        .get(&format!("slice/{name}"))
-        .unwrap_or_else(|| panic!("slice/{name} not written"));
-    assert_eq!(t, s, "{name}: the tensor and slice paths differ");
-}
-
 fn simple_value(w: &BTreeMap<String, (i64, Vec<u8>)>, tag: &str) -> f32 {
     let v = tensorboard_writer::proto::summary::Value::decode(&w[tag].1[..]).unwrap();
     match v.value {
@@ -48,12 +25,7 @@ fn simple_value(w: &BTreeMap<String, (i64, Vec<u8>)>, tag: &str) -> f32 {
     }
 }
 
-fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'static str, String) {
-    match r {
-        Err(Error::InvalidInput { what, reason }) => (what, reason),
-        other => panic!("expected InvalidInput, got {other:?}"),
-    }
-}
+use common::{invalid, same, written};
 
 /// Deterministic values in [0, 1).
 fn unit(n: usize, seed: u64) -> Vec<f32> {

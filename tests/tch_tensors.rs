@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use half::{bf16, f16};
@@ -12,38 +11,11 @@ use prost::Message;
 use tch::{nn, Device, Kind, Tensor};
 use tensorboard_writer::proto::summary::value::Value as V;
 use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
-use tensorboard_writer::{Embedding, Error, SummaryWriter};
+use tensorboard_writer::{Embedding, SummaryWriter};
 
 const CPU: (Kind, Device) = (Kind::Float, Device::Cpu);
 
-/// Every value written into `dir`, by tag, as its encoded bytes with the tag cleared.
-fn written(dir: &Path) -> BTreeMap<String, (i64, Vec<u8>)> {
-    common::values(dir)
-        .into_iter()
-        .map(|(step, mut v)| {
-            let tag = std::mem::take(&mut v.tag);
-            (tag, (step, v.encode_to_vec()))
-        })
-        .collect()
-}
-
-/// Asserts that `tensor/<name>` and `slice/<name>` were written, identically.
-fn same(w: &BTreeMap<String, (i64, Vec<u8>)>, name: &str) {
-    let t = w
-        .get(&format!("tensor/{name}"))
-        .unwrap_or_else(|| panic!("tensor/{name} not written"));
-    let s = w
-        .get(&format!("slice/{name}"))
-        .unwrap_or_else(|| panic!("slice/{name} not written"));
-    assert_eq!(t, s, "{name}: the tensor and slice paths differ");
-}
-
-fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'static str, String) {
-    match r {
-        Err(Error::InvalidInput { what, reason }) => (what, reason),
-        other => panic!("expected InvalidInput, got {other:?}"),
-    }
-}
+use common::{invalid, same, written};
 
 /// Deterministic values in [0, 1).
 fn unit(n: usize, seed: u64) -> Vec<f32> {

@@ -34,3 +34,36 @@ pub fn dims(t: &proto::TensorProto) -> Vec<i64> {
         .map(|d| d.size)
         .collect()
 }
+
+/// Every value written into `dir`, by tag, as its encoded bytes with the tag cleared: equal
+/// bytes mean two calls wrote the same summary.
+pub fn written(dir: &std::path::Path) -> std::collections::BTreeMap<String, (i64, Vec<u8>)> {
+    use prost::Message;
+    values(dir)
+        .into_iter()
+        .map(|(step, mut v)| {
+            let tag = std::mem::take(&mut v.tag);
+            (tag, (step, v.encode_to_vec()))
+        })
+        .collect()
+}
+
+/// Asserts that `tensor/<name>` and `slice/<name>` were written, identically.
+pub fn same(w: &std::collections::BTreeMap<String, (i64, Vec<u8>)>, name: &str) {
+    let t = w
+        .get(&format!("tensor/{name}"))
+        .unwrap_or_else(|| panic!("tensor/{name} not written"));
+    let s = w
+        .get(&format!("slice/{name}"))
+        .unwrap_or_else(|| panic!("slice/{name} not written"));
+    assert_eq!(t, s, "{name}: the tensor and slice paths differ");
+}
+
+/// The `what` and `reason` of an [`Error::InvalidInput`](tensorboard_writer::Error), or a
+/// panic naming what came instead.
+pub fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'static str, String) {
+    match r {
+        Err(tensorboard_writer::Error::InvalidInput { what, reason }) => (what, reason),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
