@@ -72,6 +72,7 @@ mod encode;
 mod error;
 mod event_file;
 pub mod projector;
+pub mod rank;
 pub mod reader;
 pub mod record;
 pub mod summary;
