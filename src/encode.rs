@@ -183,6 +183,239 @@ pub(crate) fn write_summary_event_head(out: &mut impl Out, h: &EventHeader, summ
     put_varint(out, summary_len as u64);
 }
 
+/// Largest record (frame included) that `add_scalar` encodes on the stack.
+pub(crate) const SMALL_RECORD: usize = 128;
+
+/// Most bytes of a cached scalar prefix: what fits in a [`SMALL_RECORD`] frame beside the
+/// record header (12), the largest event header (wall time 9, step 11), the value (4) and
+/// the record footer (4).
+const PREFIX_CAP: usize = SMALL_RECORD - 40;
+
+/// Entries of the per-thread tag cache (pairs of two ways each).
+const CACHE_SLOTS: usize = 16;
+
+/// The bytes of a scalar event that depend only on its full tag: from the `Event.summary`
+/// key to the `simple_value` key, the tag checked against the [tag rules](crate::tag) once.
+#[derive(Clone, Copy)]
+pub(crate) struct ScalarPrefix {
+    /// Which scope the tag was joined to (see `SummaryWriter::scope_id`).
+    scope_id: u64,
+    /// Length of the tag as logged (without the scope); `usize::MAX` marks an empty slot.
+    tag_len: usize,
+    /// Bytes used in `bytes`.
+    len: usize,
+    /// Where the `Summary.value` field starts (after the `Event.summary` key and length).
+    body_start: usize,
+    /// `Event.summary` key and length, `Summary.value` key and length, `Value.tag` key,
+    /// length and bytes (scope, `/`, tag), `Value.simple_value` key.
+    bytes: [u8; PREFIX_CAP],
+}
+
+impl ScalarPrefix {
+    const EMPTY: ScalarPrefix = ScalarPrefix {
+        scope_id: 0,
+        tag_len: usize::MAX,
+        len: 0,
+        body_start: 0,
+        bytes: [0; PREFIX_CAP],
+    };
+
+    /// The prefix for `tag` under `scope` (already validated), or `None` when it is too long
+    /// for a stack-encoded record.
+    fn new(scope_id: u64, scope: &str, tag: &str) -> Option<Self> {
+        let v = SimpleValue {
+            scope,
+            tag,
+            value: 0.0,
+        };
+        let field_len = v.field_len();
+        let body_start = 1 + varint_len(field_len as u64);
+        // The whole field but its 4 value bytes.
+        let len = body_start + field_len - 4;
+        if len > PREFIX_CAP {
+            return None;
+        }
+        let mut out = StackBuf::<{ PREFIX_CAP + 4 }>::new();
+        out.put(key::EVENT_SUMMARY);
+        put_varint(&mut out, field_len as u64);
+        v.write_field(&mut out);
+        let mut bytes = [0; PREFIX_CAP];
+        bytes[..len].copy_from_slice(&out.as_slice()[..len]);
+        Some(ScalarPrefix {
+            scope_id,
+            tag_len: tag.len(),
+            len,
+            body_start,
+            bytes,
+        })
+    }
+
+    /// Whether this is the prefix of `tag` under the scope `scope_id`: compares the tag's
+    /// bytes, never only where they are, so a buffer reused for another tag is no hit.
+    #[inline]
+    fn is_for(&self, scope_id: u64, tag: &[u8]) -> bool {
+        self.tag_len == tag.len()
+            && self.scope_id == scope_id
+            && self
+                .bytes
+                .get(self.len - 1 - tag.len()..self.len - 1)
+                .is_some_and(|cached| same_bytes(cached, tag))
+    }
+
+    /// Encodes the whole unsealed record frame (as [`crate::record::append_unsealed`] would)
+    /// of the scalar event `h`, `value` into `frame`; returns its length.
+    #[inline]
+    pub(crate) fn frame(
+        &self,
+        h: &EventHeader,
+        value: f32,
+        frame: &mut [u8; SMALL_RECORD],
+    ) -> usize {
+        use crate::record::{FOOTER_LEN, HEADER_LEN};
+        // The checksums are left as zero, filled in by the background thread.
+        frame[8..HEADER_LEN].copy_from_slice(&[0; 4]);
+        let mut p = HEADER_LEN;
+        if h.wall_time != 0.0 {
+            frame[p] = key::EVENT_WALL_TIME;
+            frame[p + 1..p + 9].copy_from_slice(&h.wall_time.to_le_bytes());
+            p += 9;
+        }
+        if h.step != 0 {
+            frame[p] = key::EVENT_STEP;
+            p += 1;
+            let mut v = h.step as u64;
+            while v >= 0x80 {
+                frame[p] = (v as u8) | 0x80;
+                v >>= 7;
+                p += 1;
+            }
+            frame[p] = v as u8;
+            p += 1;
+        }
+        // A fixed-size copy (p <= 12 + 9 + 11, so it fits); the bytes past `len` are
+        // overwritten next.
+        frame[p..p + PREFIX_CAP].copy_from_slice(&self.bytes);
+        p += self.len;
+        frame[p..p + 4].copy_from_slice(&value.to_le_bytes());
+        p += 4;
+        frame[p..p + FOOTER_LEN].copy_from_slice(&[0; FOOTER_LEN]);
+        p += FOOTER_LEN;
+        frame[..8].copy_from_slice(&((p - HEADER_LEN - FOOTER_LEN) as u64).to_le_bytes());
+        p
+    }
+
+    /// Appends the `Summary.value` field of `tag` = `value` to an encoded `Summary` body.
+    #[inline]
+    pub(crate) fn append_value(&self, value: f32, summary: &mut Vec<u8>) {
+        summary.extend_from_slice(&self.bytes[self.body_start..self.len]);
+        summary.extend_from_slice(&value.to_le_bytes());
+    }
+}
+
+/// `a == b` for slices of equal length, inlined: short tags are compared with a few word
+/// loads instead of a call to `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |s: &[u8], i: usize| -> u32 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[i..i + 4]);
+        u32::from_le_bytes(w)
+    };
+    if n >= 8 {
+        // Whole words, then the last (possibly overlapping) word.
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
+/// Recently logged tags of this thread, so that logging a tag again skips checking and
+/// encoding it: a small two-way cache indexed by a hash of the tag's bytes. Per thread, so
+/// it needs no lock; it holds plain bytes, so it needs no destructor either.
+struct TagCache {
+    slots: [ScalarPrefix; CACHE_SLOTS],
+}
+
+std::thread_local! {
+    static TAG_CACHE: std::cell::RefCell<TagCache> = const {
+        std::cell::RefCell::new(TagCache {
+            slots: [ScalarPrefix::EMPTY; CACHE_SLOTS],
+        })
+    };
+}
+
+/// The cache slot (even: the first of its pair) for `tag` under `scope_id`.
+#[inline]
+fn cache_slot(scope_id: u64, tag: &[u8]) -> usize {
+    let n = tag.len();
+    let at = |i: usize| u64::from(tag.get(i).copied().unwrap_or(0));
+    let h =
+        (n as u64 | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 3) << 24 | at(0) << 32)
+            ^ scope_id.wrapping_mul(0x2545_f491_4f6c_dd1d);
+    ((h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize) & (CACHE_SLOTS - 2)
+}
+
+/// Runs `f` on the cached prefix of `tag` under the scope `scope_id`, if this thread has
+/// one (which means the tag was checked already).
+#[inline]
+pub(crate) fn with_cached_prefix<R>(
+    scope_id: u64,
+    tag: &str,
+    f: impl FnOnce(&ScalarPrefix) -> R,
+) -> Option<R> {
+    let bytes = tag.as_bytes();
+    let i = cache_slot(scope_id, bytes);
+    // A thread being torn down has no cache any more: a miss.
+    TAG_CACHE
+        .try_with(move |cache| {
+            let mut cache = cache.borrow_mut();
+            let slots = &mut cache.slots;
+            if slots[i].is_for(scope_id, bytes) {
+                Some(f(&slots[i]))
+            } else if slots[i + 1].is_for(scope_id, bytes) {
+                // Most recently used first.
+                slots.swap(i, i + 1);
+                Some(f(&slots[i]))
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+/// The prefix of `tag` under `scope` (whose id is `scope_id`), which the caller has
+/// checked against the tag rules, put in this thread's cache; `None` when the tag is too
+/// long for a stack-encoded record.
+pub(crate) fn cache_prefix(scope_id: u64, scope: &str, tag: &str) -> Option<ScalarPrefix> {
+    let prefix = ScalarPrefix::new(scope_id, scope, tag)?;
+    let i = cache_slot(scope_id, tag.as_bytes());
+    let _ = TAG_CACHE.try_with(|cache| {
+        let mut cache = cache.borrow_mut();
+        cache.slots[i + 1] = cache.slots[i];
+        cache.slots[i] = prefix;
+    });
+    Some(prefix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +485,180 @@ mod tests {
                 event.encode_to_vec()
             );
         }
+    }
+
+    /// The record frame `record::append_unsealed` makes for prost's encoding of the event.
+    fn reference_frame(h: EventHeader, scope: &str, tag: &str, value: f32) -> Vec<u8> {
+        let payload = fast(h, scope, tag, value);
+        let mut frame = Vec::new();
+        crate::record::append_unsealed(&mut frame, payload.len(), |out| {
+            out.extend_from_slice(&payload)
+        });
+        frame
+    }
+
+    fn cached_frame(h: EventHeader, scope_id: u64, scope: &str, tag: &str, value: f32) -> Vec<u8> {
+        let mut frame = [0xffu8; SMALL_RECORD];
+        let len = match with_cached_prefix(scope_id, tag, |p| p.frame(&h, value, &mut frame)) {
+            Some(len) => len,
+            None => cache_prefix(scope_id, scope, tag)
+                .expect("short enough")
+                .frame(&h, value, &mut frame),
+        };
+        frame[..len].to_vec()
+    }
+
+    #[test]
+    fn cached_scalar_frames_equal_the_reference_encoding() {
+        let longest = "t".repeat(80);
+        for (wall_time, step) in [
+            (1.7e9, 42i64),
+            (0.0, 0),
+            (1.5, -3),
+            (2.0, i64::MAX),
+            (3.0, i64::MIN),
+            (4.0, 127),
+            (5.0, 128),
+        ] {
+            let h = EventHeader { wall_time, step };
+            for (scope_id, scope, tag) in [
+                (0, "", "loss"),
+                (0, "", "x"),
+                (0, "", "ab"),
+                (0, "", "train/accuracy_top5"),
+                (7, "conv1", "weights"),
+                (8, "a/b", "c"),
+                (0, "", longest.as_str()),
+            ] {
+                // Twice: the miss that fills the cache, then the hit.
+                for _ in 0..2 {
+                    assert_eq!(
+                        cached_frame(h, scope_id, scope, tag, 0.5),
+                        reference_frame(h, scope, tag, 0.5),
+                        "{scope:?} {tag:?} {wall_time} {step}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn merged_values_from_the_cache_equal_the_reference_encoding() {
+        for (scope_id, scope, tag) in [(0, "", "val/f1"), (3, "s", "lr")] {
+            let p = cache_prefix(scope_id, scope, tag).unwrap();
+            let mut got = Vec::new();
+            p.append_value(0.125, &mut got);
+            let mut want = Vec::new();
+            SimpleValue {
+                scope,
+                tag,
+                value: 0.125,
+            }
+            .write_field(&mut want);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn prefixes_too_long_for_a_stack_record_are_not_cached() {
+        // 12 + 9 + 11 + prefix + 4 + 4 must fit in SMALL_RECORD.
+        for n in 75..100 {
+            let tag = "t".repeat(n);
+            match cache_prefix(0, "", &tag) {
+                Some(p) => {
+                    let h = EventHeader {
+                        wall_time: 1.0,
+                        step: i64::MIN,
+                    };
+                    let mut frame = [0; SMALL_RECORD];
+                    let len = p.frame(&h, 1.0, &mut frame);
+                    assert_eq!(frame[..len], reference_frame(h, "", &tag, 1.0)[..]);
+                }
+                None => assert!(n > 80, "a {n}-byte tag was not cached"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_compares_contents_scopes_and_lengths() {
+        // Same buffer, other contents (a `String` reused for another tag).
+        let mut tag = String::from("abcdefghij");
+        cache_prefix(0, "", &tag).unwrap();
+        tag.replace_range(9..10, "k");
+        assert!(with_cached_prefix(0, &tag, |_| ()).is_none());
+        tag.replace_range(9..10, "j");
+        assert!(with_cached_prefix(0, &tag, |_| ()).is_some());
+        // Same tag under another scope.
+        assert!(with_cached_prefix(1, &tag, |_| ()).is_none());
+        // Prefixes and extensions of a cached tag; every length class of `same_bytes`.
+        for t in [
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "x".repeat(17).as_str(),
+        ] {
+            cache_prefix(0, "", t).unwrap();
+            for other in [
+                &t[..t.len() - 1],
+                &format!("{t}z"),
+                &format!("z{}", &t[1..]),
+            ] {
+                if !other.is_empty() && other != t {
+                    let hit = with_cached_prefix(0, other, |_| ());
+                    assert!(
+                        hit.is_none()
+                            || with_cached_prefix(0, other, |p| p.tag_len) == Some(other.len()),
+                    );
+                    // Whatever the cache holds, the bytes come out right.
+                    let h = EventHeader {
+                        wall_time: 1.0,
+                        step: 1,
+                    };
+                    assert_eq!(
+                        cached_frame(h, 0, "", other, 2.0),
+                        reference_frame(h, "", other, 2.0)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_tags_evicting_each_other_still_encode_right() {
+        let tags: Vec<String> = (0..200).map(|i| format!("layer{i}/grad_norm")).collect();
+        let h = EventHeader {
+            wall_time: 2.5,
+            step: 300,
+        };
+        for round in 0..3 {
+            for (i, tag) in tags.iter().enumerate() {
+                let scope_id = (i % 3) as u64;
+                let scope = ["", "s1", "s2"][i % 3];
+                assert_eq!(
+                    cached_frame(h, scope_id, scope, tag, round as f32),
+                    reference_frame(h, scope, tag, round as f32),
+                    "{tag}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let data = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..data.len() {
+            for i in 0..n {
+                let a = &data[..n];
+                let mut b = a.to_vec();
+                assert!(same_bytes(a, &b));
+                b[i] ^= 1;
+                assert!(!same_bytes(a, &b), "n {n} i {i}");
+            }
+        }
+        assert!(!same_bytes(b"ab", b"abc"));
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,15 +12,11 @@ use parking_lot::Mutex;
 use prost::Message;
 
 use crate::clock;
-use crate::encode::{self, EventHeader, SimpleValue, StackBuf};
+use crate::encode::{self, EventHeader, SimpleValue, SMALL_RECORD};
 use crate::error::{Error, Result};
 use crate::event_file::{self, EventFile, Options};
 use crate::proto;
-use crate::record;
 use crate::tag::validate_tag;
-
-/// Largest record (frame included) that `add_scalar` encodes on the stack.
-const SMALL_RECORD: usize = 128;
 
 /// Written as `source_metadata.writer` in the first record of every file.
 pub const WRITER_NAME: &str = "tensorboard-writer";
@@ -120,6 +117,17 @@ fn scalar_error(writer: &SummaryWriter, tag: &str, e: Error) -> Error {
             reason,
         },
         e => e,
+    }
+}
+
+/// The error for a value of `tag` that cannot be stored, unless `tag` itself is invalid:
+/// that error comes first, as if the tag were checked before the value.
+#[cold]
+#[inline(never)]
+fn value_error(writer: &SummaryWriter, tag: &str, e: Error) -> Error {
+    match validate_tag(tag) {
+        Err(tag_error) => tag_error,
+        Ok(()) => scalar_error(writer, tag, e),
     }
 }
 
@@ -321,6 +329,7 @@ impl SummaryWriterBuilder {
                 children: Mutex::new(HashMap::new()),
             }),
             scope: Arc::from(""),
+            scope_id: 0,
         })
     }
 }
@@ -400,7 +409,13 @@ pub struct SummaryWriter {
     inner: Arc<Inner>,
     /// Prefix of every tag logged through this handle, without the trailing `/`.
     scope: Arc<str>,
+    /// Names `scope` in the per-thread tag cache (see `encode::with_cached_prefix`): 0 for
+    /// no scope, a number never used before for each `scope` call (clones share theirs).
+    scope_id: u64,
 }
+
+/// The last `scope_id` given out.
+static SCOPE_IDS: AtomicU64 = AtomicU64::new(0);
 
 impl fmt::Debug for SummaryWriter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -490,6 +505,7 @@ impl SummaryWriter {
         Ok(SummaryWriter {
             inner: self.inner.clone(),
             scope,
+            scope_id: SCOPE_IDS.fetch_add(1, Ordering::Relaxed) + 1,
         })
     }
 
@@ -547,33 +563,43 @@ impl SummaryWriter {
         step: i64,
         wall_time: f64,
     ) -> Result<()> {
-        validate_tag(tag)?;
         let value = match value.to_f32() {
             Ok(v) => v,
-            Err(e) => return Err(scalar_error(self, tag, e)),
+            Err(e) => return Err(value_error(self, tag, e)),
         };
+        let h = EventHeader { wall_time, step };
+        let mut frame = [0u8; SMALL_RECORD];
+        // The common case: a tag this thread logged before, checked and encoded then.
+        let len = match encode::with_cached_prefix(self.scope_id, tag, |prefix| {
+            prefix.frame(&h, value, &mut frame)
+        }) {
+            Some(len) => len,
+            None => {
+                validate_tag(tag)?;
+                match encode::cache_prefix(self.scope_id, &self.scope, tag) {
+                    Some(prefix) => prefix.frame(&h, value, &mut frame),
+                    None => return self.write_long_scalar(tag, value, &h),
+                }
+            }
+        };
+        // Encoded on the stack, outside the lock: one memcpy under it.
+        self.inner.file.append_unsealed_frame(&frame[..len])
+    }
+
+    /// A scalar whose tag is too long for a stack-encoded record: encoded under the lock.
+    #[cold]
+    fn write_long_scalar(&self, tag: &str, value: f32, h: &EventHeader) -> Result<()> {
         let v = SimpleValue {
             scope: &self.scope,
             tag,
             value,
         };
-        let h = EventHeader { wall_time, step };
         let field_len = v.field_len();
-        let payload_len = encode::summary_event_len(&h, field_len);
-        if payload_len + record::HEADER_LEN + record::FOOTER_LEN <= SMALL_RECORD {
-            // The common case (tags under ~80 bytes): encode on the stack, outside the lock.
-            let mut frame = StackBuf::<SMALL_RECORD>::new();
-            record::append_unsealed(&mut frame, payload_len, |out| {
-                encode::write_summary_event_head(out, &h, field_len);
-                v.write_field(out);
-            });
-            self.inner.file.append_unsealed_frame(frame.as_slice())
-        } else {
-            self.inner.file.append_with(payload_len, |out| {
-                encode::write_summary_event_head(out, &h, field_len);
-                v.write_field(out);
-            })
-        }
+        let payload_len = encode::summary_event_len(h, field_len);
+        self.inner.file.append_with(payload_len, |out| {
+            encode::write_summary_event_head(out, h, field_len);
+            v.write_field(out);
+        })
     }
 
     /// Logs several related scalars so that TensorBoard draws them in one chart, the way
@@ -753,18 +779,30 @@ impl StepBuilder<'_> {
         if self.error.is_some() {
             return self;
         }
+        let value = match value.to_f32() {
+            Ok(v) => v,
+            Err(e) => {
+                self.error = Some(value_error(self.writer, tag, e));
+                return self;
+            }
+        };
+        let summary = &mut self.summary;
+        let scope_id = self.writer.scope_id;
+        if encode::with_cached_prefix(scope_id, tag, |p| p.append_value(value, summary)).is_some() {
+            return self;
+        }
         if let Err(e) = validate_tag(tag) {
             self.error = Some(e);
             return self;
         }
-        match value.to_f32() {
-            Ok(value) => SimpleValue {
+        match encode::cache_prefix(scope_id, &self.writer.scope, tag) {
+            Some(prefix) => prefix.append_value(value, &mut self.summary),
+            None => SimpleValue {
                 scope: &self.writer.scope,
                 tag,
                 value,
             }
             .write_field(&mut self.summary),
-            Err(e) => self.error = Some(scalar_error(self.writer, tag, e)),
         }
         self
     }

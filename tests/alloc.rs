@@ -74,6 +74,35 @@ fn add_scalar_does_not_allocate() {
 }
 
 #[test]
+fn many_tags_and_long_tags_do_not_allocate_either() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::builder(dir.path())
+        .max_pending_bytes(64 << 10)
+        .build()
+        .unwrap();
+    // More tags than the per-thread tag cache holds, so they keep evicting each other, and
+    // a tag too long to be cached at all.
+    let tags: Vec<String> = (0..40).map(|i| format!("layer{i}/grad_norm")).collect();
+    let long = "t".repeat(200);
+    w.add_scalar("warm_up", 0.0f32, 0u32).unwrap();
+    w.flush().unwrap();
+    let n = count_allocs(|| {
+        for i in 0..2_000u32 {
+            for tag in &tags {
+                w.add_scalar(tag, i as f32, i).unwrap();
+            }
+            w.add_scalar(&long, i as f32, i).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "allocations on the logging thread");
+    w.close().unwrap();
+    let s = tensorboard_writer::read_scalars(dir.path()).unwrap();
+    assert_eq!(s["layer39/grad_norm"].len(), 2_000);
+    assert_eq!(s[&long].len(), 2_000);
+    assert_eq!(s[&long][1999].value, 1999.0);
+}
+
+#[test]
 fn the_counter_sees_allocations() {
     // Guards the test above against a counter that counts nothing.
     let n = count_allocs(|| {
