@@ -14,8 +14,10 @@
 //!   like `add_scalar/caller`. The peer has no merged-step call in its `SummaryWriter`; it is
 //!   driven through its public `FileWriter::add_summary` with one `Summary` of 10 values.
 //! - `reader`: read back a file of 1,000,000 scalar events: `EventReader` (checksums and
-//!   decoding of every event) and the raw `record::RecordReader` (checksums, no decoding).
-//!   Throughput is in bytes of the file. The peer has no reader.
+//!   decoding of every event), the raw `record::RecordReader` (checksums, no decoding),
+//!   `ScalarReader` (checksums, the borrowing decoder, every scalar handed to a closure) and
+//!   `read_scalars` (the same, building the series by tag). Throughput is in bytes of the
+//!   file (`reader/events`: in events). The peer has no reader.
 //!
 //! All files go into a temporary directory, removed at the end.
 //!
@@ -33,7 +35,7 @@ use criterion::{
 use tensorboard_rs::summary::scalar as peer_scalar;
 use tensorboard_rs::summary_writer::{FileWriter as PeerFileWriter, SummaryWriter as PeerWriter};
 use tensorboard_writer::record::RecordReader;
-use tensorboard_writer::{EventReader, SummaryWriter};
+use tensorboard_writer::{read_scalars, EventReader, ScalarReader, SummaryWriter};
 
 /// Scalars per event in the merged-step benchmark.
 const MERGED_TAGS: [&str; 10] = [
@@ -306,6 +308,41 @@ fn reader(c: &mut Criterion) {
             while let Some(record) = records.read_record().expect("record") {
                 black_box(record);
             }
+        })
+    });
+    // The borrowing scalar decoder: checksums, every payload checked as an Event, each
+    // scalar handed out with its tag borrowed (no allocation per event).
+    group.bench_function("ScalarReader", |b| {
+        b.iter(|| {
+            let mut scalars = ScalarReader::open(&path).expect("open");
+            scalars
+                .for_each_scalar(|s| {
+                    black_box(s);
+                })
+                .expect("scalars");
+        })
+    });
+    // The same plus building the series by tag (`read_scalars` on the run directory).
+    group.bench_function("read_scalars", |b| {
+        b.iter(|| black_box(read_scalars(tmp.path()).expect("read_scalars")))
+    });
+    group.finish();
+    // The same reads in events per second.
+    let mut group = c.benchmark_group("reader/events");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(N));
+    group.bench_function("ScalarReader", |b| {
+        b.iter(|| {
+            let mut scalars = ScalarReader::open(&path).expect("open");
+            scalars
+                .for_each_scalar(|s| {
+                    black_box(s);
+                })
+                .expect("scalars");
         })
     });
     group.finish();

@@ -251,4 +251,133 @@ pub fn check_event_input(data: &[u8]) {
         }
         Some((_, rest)) => check_events(rest),
     }
+    check_scalar_input(data);
+}
+
+/// The fast scalar decoder's share of the event reader target: the same framing rule as
+/// [`check_event_input`], through [`check_scalars`].
+pub fn check_scalar_input(data: &[u8]) {
+    match data.split_first() {
+        None => check_scalars(data),
+        Some((&mode, rest)) if mode % 2 == 1 => {
+            let mut framed = Vec::new();
+            encode_record(rest, &mut framed);
+            check_scalars(&framed);
+        }
+        Some((_, rest)) => check_scalars(rest),
+    }
+}
+
+/// The scalars `read_scalars` picks from decoded events (the rules it had before its fast
+/// path): (tag, step, wall time bits, value bits).
+fn prost_scalars(events: &[tensorboard_writer::proto::Event]) -> Vec<(String, i64, u64, u64)> {
+    use std::collections::BTreeMap;
+    use tensorboard_writer::proto::{event, summary::value, DataType};
+    let mut plugin_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for e in events {
+        let Some(event::What::Summary(s)) = &e.what else {
+            continue;
+        };
+        for v in &s.value {
+            if let Some(pd) = v.metadata.as_ref().and_then(|m| m.plugin_data.as_ref()) {
+                plugin_of
+                    .entry(v.tag.clone())
+                    .or_insert_with(|| pd.plugin_name.clone());
+            }
+            let x = match &v.value {
+                Some(value::Value::SimpleValue(x)) => Some(f64::from(*x)),
+                Some(value::Value::Tensor(t))
+                    if plugin_of.get(&v.tag).map(String::as_str) == Some("scalars") =>
+                {
+                    let c = &t.tensor_content;
+                    match DataType::try_from(t.dtype) {
+                        Ok(DataType::DtFloat) => {
+                            t.float_val.first().map(|&x| f64::from(x)).or_else(|| {
+                                Some(f64::from(f32::from_le_bytes(c.get(..4)?.try_into().ok()?)))
+                            })
+                        }
+                        Ok(DataType::DtDouble) => t
+                            .double_val
+                            .first()
+                            .copied()
+                            .or_else(|| Some(f64::from_le_bytes(c.get(..8)?.try_into().ok()?))),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(x) = x {
+                out.push((v.tag.clone(), e.step, e.wall_time.to_bits(), x.to_bits()));
+            }
+        }
+    }
+    out
+}
+
+/// How a read ended, as (kind, offset).
+fn end_of(r: Result<(), Error>) -> (&'static str, u64) {
+    match r {
+        Ok(()) => ("end", 0),
+        Err(Error::Truncated { offset, .. }) => ("truncated", offset),
+        Err(Error::CorruptRecord { offset, .. }) => ("corrupt", offset),
+        Err(Error::Decode { offset, .. }) => ("decode", offset),
+        Err(other) => panic!("unexpected error: {other:?}"),
+    }
+}
+
+/// Arbitrary bytes through the fast scalar decoder (`ScalarReader`): no panic; it accepts
+/// exactly the payloads prost accepts as an `Event`; and it yields the same scalars, then
+/// ends the same way at the same offset, as prost decoding plus `read_scalars`' rules, whether
+/// the bytes arrive at once or in pieces.
+pub fn check_scalars(data: &[u8]) {
+    use tensorboard_writer::reader::fast_decode_accepts;
+    use tensorboard_writer::ScalarReader;
+
+    let (payloads, _) = read_all(RecordReader::new(data), data.len());
+    for p in &payloads {
+        let mut framed = Vec::new();
+        encode_record(p, &mut framed);
+        let prost_ok = EventReader::new(&framed[..]).read_event().is_ok();
+        assert_eq!(
+            fast_decode_accepts(p),
+            prost_ok,
+            "the fast decoder and prost disagree on {p:02x?}"
+        );
+    }
+
+    let mut events = Vec::new();
+    let mut reader = EventReader::new(data);
+    let slow_end = loop {
+        match reader.read_event() {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let expected = (prost_scalars(&events), end_of(slow_end));
+
+    let chunk = 1 + data.first().map_or(0, |&b| b as usize % 13);
+    for pieces in [false, true] {
+        let mut got = Vec::new();
+        let mut collect = |s: tensorboard_writer::ScalarRef<'_>| {
+            got.push((
+                s.tag.to_owned(),
+                s.step,
+                s.wall_time.to_bits(),
+                s.value.to_bits(),
+            ))
+        };
+        let end = if pieces {
+            ScalarReader::new(Chunked {
+                data,
+                chunk,
+                calls: 0,
+            })
+            .for_each_scalar(&mut collect)
+        } else {
+            ScalarReader::new(data).for_each_scalar(&mut collect)
+        };
+        assert_eq!((got, end_of(end)), expected, "pieces: {pieces}");
+    }
 }

@@ -71,6 +71,7 @@ mod clock;
 mod encode;
 mod error;
 mod event_file;
+mod fast_decode;
 pub mod projector;
 pub mod rank;
 pub mod reader;
@@ -96,7 +97,10 @@ pub use error::{Error, Result};
 #[doc(hidden)]
 pub use event_file::Sink;
 pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
-pub use reader::{event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarSeries};
+pub use reader::{
+    event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarReader, ScalarRef,
+    ScalarSeries,
+};
 pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
 pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};

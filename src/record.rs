@@ -124,9 +124,19 @@ pub struct RecordReader<R> {
     end: usize,
     /// Stream offset of `buf[pos]`.
     offset: u64,
+    /// The last length field whose checksum matched, with that checksum: records of a
+    /// scalar series mostly share their length, and checking the next one is then a
+    /// comparison instead of a CRC.
+    checked_len: Option<([u8; 8], u32)>,
 }
 
-const INITIAL_BUF: usize = 256 * 1024;
+/// The buffer a reader starts with: small, so that opening a reader (or fuzzing one) costs
+/// little. It doubles on every refill once a buffer's worth has been read, up to
+/// [`READ_BUF`].
+const INITIAL_BUF: usize = 8 * 1024;
+/// The size of the reads of a long stream (a record longer than this gets a buffer of its
+/// size).
+const READ_BUF: usize = 256 * 1024;
 
 impl<R: Read> RecordReader<R> {
     /// A reader over `inner`, starting at its current position.
@@ -143,6 +153,7 @@ impl<R: Read> RecordReader<R> {
             pos: 0,
             end: 0,
             offset: 0,
+            checked_len: None,
         }
     }
 
@@ -163,6 +174,7 @@ impl<R: Read> RecordReader<R> {
     /// [`Error::CorruptRecord`] when a checksum fails. After `Truncated` the call can be
     /// repeated once the stream has more data. After `CorruptRecord` the reader stays at the
     /// damaged record, and every later call reports the same error.
+    #[inline(always)]
     pub fn read_record(&mut self) -> Result<Option<&[u8]>> {
         if !self.fill(HEADER_LEN)? {
             return self.end_of_data(HEADER_LEN as u64);
@@ -171,8 +183,11 @@ impl<R: Read> RecordReader<R> {
         let mut len_bytes = [0u8; 8];
         len_bytes.copy_from_slice(&header[..8]);
         let stored = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-        if masked_crc32c(&len_bytes) != stored {
-            return Err(self.corrupt("length checksum mismatch"));
+        if self.checked_len != Some((len_bytes, stored)) {
+            if masked_crc32c(&len_bytes) != stored {
+                return Err(self.corrupt("length checksum mismatch"));
+            }
+            self.checked_len = Some((len_bytes, stored));
         }
         let len = u64::from_le_bytes(len_bytes);
         let total = (HEADER_LEN as u64)
@@ -196,6 +211,8 @@ impl<R: Read> RecordReader<R> {
         Ok(Some(&self.buf[payload_start..payload_end]))
     }
 
+    #[cold]
+    #[inline(never)]
     fn corrupt(&self, what: &'static str) -> Error {
         Error::CorruptRecord {
             path: self.path.clone(),
@@ -204,6 +221,8 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn end_of_data(&self, needed: u64) -> Result<Option<&[u8]>> {
         let available = (self.end - self.pos) as u64;
         if available == 0 {
@@ -220,11 +239,22 @@ impl<R: Read> RecordReader<R> {
 
     /// Makes `need` bytes available at `self.pos`, reading as needed. Returns false when the
     /// stream ends first (what was read is kept).
+    #[inline(always)]
     fn fill(&mut self, need: usize) -> Result<bool> {
         if self.end - self.pos >= need {
             return Ok(true);
         }
+        self.refill(need)
+    }
+
+    #[inline(never)]
+    fn refill(&mut self, need: usize) -> Result<bool> {
         if self.pos > 0 {
+            // A buffer's worth has been read: a long stream. Read it in bigger pieces.
+            if self.buf.len() < READ_BUF && self.offset >= self.buf.len() as u64 {
+                let new_len = (self.buf.len() * 2).min(READ_BUF);
+                self.buf.resize(new_len, 0);
+            }
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
             self.pos = 0;
@@ -289,7 +319,7 @@ mod tests {
     #[test]
     fn reads_back_many_records_across_buffer_growth() {
         let mut bytes = Vec::new();
-        let big = vec![0xabu8; INITIAL_BUF * 3 + 17];
+        let big = vec![0xabu8; READ_BUF * 3 + 17];
         encode_record(b"small", &mut bytes);
         encode_record(&big, &mut bytes);
         encode_record(b"", &mut bytes);
@@ -299,6 +329,59 @@ mod tests {
         assert_eq!(r.read_record().unwrap().unwrap(), b"");
         assert!(r.read_record().unwrap().is_none());
         assert_eq!(r.offset(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_long_stream_reads_back_across_every_buffer_size() {
+        // Records of many lengths, some sharing a length (the memoized length checksum)
+        // and some larger than the initial buffer, across all the doublings to READ_BUF.
+        let mut bytes = Vec::new();
+        let mut payloads = Vec::new();
+        for i in 0..6000usize {
+            let len = match i % 5 {
+                0 => (i * 37) % 300,
+                4 if i % 700 == 4 => 2 * INITIAL_BUF + i,
+                _ => 28,
+            };
+            let p: Vec<u8> = (0..len).map(|j| (i + j) as u8).collect();
+            encode_record(&p, &mut bytes);
+            payloads.push(p);
+        }
+        assert!(bytes.len() > READ_BUF + READ_BUF / 2);
+        let mut r = RecordReader::new(&bytes[..]);
+        for p in &payloads {
+            assert_eq!(r.read_record().unwrap().unwrap(), &p[..]);
+        }
+        assert!(r.read_record().unwrap().is_none());
+        assert_eq!(r.buf.len(), READ_BUF);
+        // A short stream never grows past what it needs.
+        let mut r = RecordReader::new(&bytes[..100]);
+        assert!(r.read_record().unwrap().is_some());
+        assert_eq!(r.buf.len(), INITIAL_BUF);
+    }
+
+    #[test]
+    fn a_remembered_length_checksum_still_catches_a_damaged_one() {
+        let mut bytes = Vec::new();
+        encode_record(b"abcd", &mut bytes);
+        let one = bytes.len();
+        encode_record(b"efgh", &mut bytes);
+        encode_record(b"ijkl", &mut bytes);
+        // Damage the stored length checksum of the third record, then its length.
+        for at in [2 * one + 9, 2 * one] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1;
+            let mut r = RecordReader::new(&damaged[..]);
+            assert_eq!(r.read_record().unwrap().unwrap(), b"abcd");
+            assert_eq!(r.read_record().unwrap().unwrap(), b"efgh");
+            assert!(matches!(
+                r.read_record(),
+                Err(Error::CorruptRecord {
+                    what: "length checksum mismatch",
+                    ..
+                })
+            ));
+        }
     }
 
     #[test]
