@@ -5,8 +5,6 @@
 //! every wire type, oneof members replacing each other), intact and damaged. And no
 //! allocation per event.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -768,41 +766,9 @@ fn truncation_resumes_when_the_file_grows() {
 // ---------------------------------------------------------------------------------------
 // No allocation per event.
 
-struct Counting;
-
-thread_local! {
-    static COUNT_HERE: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNT_HERE.with(Cell::get) {
-            ALLOCS.with(|n| n.set(n.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNT_HERE.with(Cell::get) {
-            ALLOCS.with(|n| n.set(n.get() + 1));
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count_allocs(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.with(Cell::get);
-    COUNT_HERE.with(|c| c.set(true));
-    f();
-    COUNT_HERE.with(|c| c.set(false));
-    ALLOCS.with(Cell::get) - before
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::count_allocs;
 
 #[test]
 fn reading_scalars_allocates_nothing_per_event() {
