@@ -27,7 +27,10 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENV = ROOT / "target" / "bench-venv"
-PINS = ["tensorboardX==2.6.5", "numpy==2.4.6", "pillow==13.0.0", "tensorboard==2.21.0"]
+# crc32c: tensorboardX uses the native package when it is installed (else a pure-Python
+# CRC on its writer thread, which holds the GIL): measure its best configuration.
+PINS = ["tensorboardX==2.6.5", "numpy==2.4.6", "pillow==13.0.0", "tensorboard==2.21.0",
+        "crc32c==2.9.post0"]
 
 
 def ensure_venv():
@@ -82,6 +85,10 @@ def main():
 
     import numpy as np
     import tensorboardX
+    from tensorboardX import crc32c as tbx_crc
+
+    native = getattr(tbx_crc, "_crc32c_native", None) is not None
+    print("tensorboardX CRC-32C: %s" % ("native (crc32c package)" if native else "pure Python"))
     from tensorboardX import SummaryWriter
     from tensorboardX.proto.summary_pb2 import Summary
 
