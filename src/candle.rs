@@ -12,7 +12,9 @@
 //! [`Embedding::from_tensor`](crate::Embedding::from_tensor)). Every element type is taken
 //! where it makes sense: integers and floats for scalars and histograms, `u8` (0–255) and
 //! floats (0–1) for images, floats (`f16`, `bf16`, `f32`, `f64`) for audio and embeddings;
-//! candle's 8-, 6- and 4-bit floats are converted to `f32` first. Tensors on a GPU are
+//! candle's `F8E4M3` is converted to `f32` first; its other 8-, 6- and 4-bit floats, which
+//! candle 0.11 cannot convert, are an [`Error::InvalidInput`](crate::Error::InvalidInput).
+//! Tensors on a GPU are
 //! copied to the CPU. [`add_varmap_histograms`](SummaryWriter::add_varmap_histograms) logs
 //! every variable of a `VarMap` in one event.
 //!
@@ -251,8 +253,8 @@ fn candle_error(e: candle_core::Error) -> Error {
     )
 }
 
-/// The elements of `t`, row-major, copied to host memory in their own type (candle's 8-,
-/// 6- and 4-bit floats as `f32`).
+/// The elements of `t`, row-major, copied to host memory in their own type (`F8E4M3` as
+/// `f32`; candle refuses to convert its other small floats, which is an error here).
 fn host_data(t: &Tensor) -> Result<TensorData> {
     let flat = t.flatten_all().map_err(candle_error)?;
     let data = match flat.dtype() {

@@ -165,7 +165,8 @@ pub(crate) fn scan_simple_scalar(p: &[u8]) -> Option<(f64, i64, &[u8], f32)> {
     let mut c = Cur::new(rest);
     let step = c.varint().ok()? as i64;
     let rest = rest.get(c.pos..)?;
-    // Summary (field 5), Value (field 1), tag (field 1): lengths below 128.
+    // Summary (field 5), Value (field 1), tag (field 1): one-byte lengths, so below 128.
+    // The summary's is the largest of the three (checked below), so it bounds the others.
     let (&[0x2a, summary_len, 0x0a, value_len, 0x0a, tag_len], rest) =
         rest.split_first_chunk::<6>()?
     else {
@@ -175,7 +176,7 @@ pub(crate) fn scan_simple_scalar(p: &[u8]) -> Option<(f64, i64, &[u8], f32)> {
     if usize::from(summary_len) != n + 4
         || usize::from(value_len) != n + 2
         || usize::from(tag_len) + 5 != n
-        || tag_len >= 0x80
+        || summary_len >= 0x80
     {
         return None;
     }
@@ -806,6 +807,40 @@ mod tests {
                     (a, b) => panic!("byte {at} = {byte}: {a:?} vs {b:?}"),
                 }
             }
+        }
+    }
+
+    /// A tag of 119 to 123 bytes makes the value's and the summary's lengths 128 or more:
+    /// such a byte starts a two-byte varint, so prost reads another length and rejects the
+    /// payload. The simple shape must not accept it either.
+    #[test]
+    fn lengths_of_128_and_more_are_not_the_simple_shape() {
+        use prost::Message;
+        for tag_len in 115u8..=123 {
+            let n = tag_len + 5;
+            let mut p = vec![0x09];
+            p.extend(1.5f64.to_le_bytes());
+            p.extend([
+                0x10,
+                0x01,
+                0x2a,
+                n.wrapping_add(4),
+                0x0a,
+                n + 2,
+                0x0a,
+                tag_len,
+            ]);
+            p.extend(std::iter::repeat_n(b'x', usize::from(tag_len)));
+            p.push(0x15);
+            p.extend(0.25f32.to_le_bytes());
+            let prost_ok = crate::proto::Event::decode(&p[..]).is_ok();
+            assert_eq!(
+                scan_simple_scalar(&p).is_some(),
+                prost_ok,
+                "tag of {tag_len} bytes"
+            );
+            assert_eq!(scan(&p).is_ok(), prost_ok, "tag of {tag_len} bytes");
+            assert_eq!(prost_ok, n + 4 < 0x80, "tag of {tag_len} bytes");
         }
     }
 

@@ -92,9 +92,11 @@ impl Rank {
     /// Reads this process's rank from the launcher's environment variables (the table in the
     /// [module docs](self)); [`Rank::SINGLE`] when none is set.
     ///
-    /// A launcher's rank variable set without its world size, a value that is not a number,
-    /// or a rank not below the world size is an [`Error::InvalidInput`] naming the variable,
-    /// rather than a guess that could make two processes write the same run.
+    /// A rank of 0 without a world size is a process on its own (a Slurm batch script has
+    /// `SLURM_PROCID=0` and, without `-n`, no `SLURM_NTASKS`). Any other rank without a world
+    /// size, a value that is not a number, or a rank not below the world size is an
+    /// [`Error::InvalidInput`] naming the variable, rather than a guess that could make two
+    /// processes write the same run.
     pub fn from_env() -> Result<Rank> {
         Rank::from_lookup(|name| std::env::var(name).ok())
     }
@@ -119,6 +121,9 @@ impl Rank {
             let rank = parse(rank_var, &rank)?;
             let world_size = match lookup(size_var) {
                 Some(v) => parse(size_var, &v)?,
+                // A lone process can carry a rank variable without a size (a Slurm batch
+                // script started without `-n` has SLURM_PROCID=0 but no SLURM_NTASKS).
+                None if rank == 0 => 1,
                 None => {
                     return Err(bad(format!(
                         "{rank_var} is set but {size_var} is not: cannot tell the world size"

@@ -70,6 +70,9 @@ fn each_launcher_is_read() {
         ("WORLD_SIZE", "2"),
     ];
     assert_eq!(Rank::from_lookup(lookup(&both)).unwrap().rank, 1);
+    // A Slurm batch script without `-n`: rank 0 and no task count is a lone process.
+    let batch = [("SLURM_PROCID", "0"), ("SLURM_LOCALID", "0")];
+    assert_eq!(Rank::from_lookup(lookup(&batch)).unwrap(), Rank::SINGLE);
 }
 
 #[test]
