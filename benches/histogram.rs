@@ -5,6 +5,9 @@
 //!   whole call: bucketing, rows, encoding, queueing the event). The writer is flushed
 //!   between samples, outside the timed region.
 //! - `histogram/accumulate_1M_f32`: `Histogram::add` alone (no writer).
+//! - `histogram/accumulate_1M_f32_one_thread`: the same values added in slices of 200,000,
+//!   each below the size from which `Histogram::add` spreads its parts over the cores: the
+//!   cost on one core.
 //! - `histogram/1M_f32_linear_30`: 1,000,000 `f32` over `Bins::linear(-5, 5, 30)`.
 //! - `histogram/1M_u8`: 1,000,000 bytes (counted per distinct value first).
 //! - `histogram/binary_search_1M_f32`: the reference the fast bucketing replaces, a binary
@@ -83,6 +86,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut h = Histogram::new();
             h.add(black_box(&f32s[..]));
+            h
+        })
+    });
+    g.bench_function("accumulate_1M_f32_one_thread", |b| {
+        b.iter(|| {
+            let mut h = Histogram::new();
+            for slice in black_box(&f32s[..]).chunks(200_000) {
+                h.add(slice);
+            }
             h
         })
     });

@@ -823,3 +823,67 @@ fn scopes_and_merged_steps() {
     assert_eq!(s.value.len(), 3);
     assert!(events.iter().all(|e| e.step != 3));
 }
+
+#[test]
+fn large_inputs_counted_in_parts_equal_the_reference() {
+    // Over three parts of 262,144 values, spread over threads where the machine has cores;
+    // non-finite values in the middle of a part and at a part boundary.
+    const PART: usize = 1 << 18;
+    let mut rng = Rng(11);
+    let mut xs: Vec<f32> = (0..3 * PART + 4321)
+        .map(|_| (rng.normal() * 3.0) as f32)
+        .collect();
+    xs[PART - 1] = f32::NAN;
+    xs[PART] = f32::INFINITY;
+    xs[2 * PART + 17] = f32::NEG_INFINITY;
+    xs[5] = 1.0e30;
+    let whole = Histogram::from_values(&xs);
+
+    // Counts, extremes and the number of values do not depend on the split.
+    let mut one_by_one = Histogram::new();
+    for chunk in xs.chunks(100_000 - 1) {
+        for x in chunk.chunks(1000) {
+            one_by_one.add(x);
+        }
+    }
+    assert_eq!(whole.counts(), one_by_one.counts());
+    assert_eq!(
+        (whole.num(), whole.min(), whole.max()),
+        (one_by_one.num(), one_by_one.min(), one_by_one.max())
+    );
+    assert_eq!(whole.num(), xs.len() as u64 - 3);
+    // And they are TensorFlow's buckets (a binary search per value here: the linear
+    // reference is too slow for a million values in a debug build).
+    let f64s: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
+    let edges = tf_edges();
+    let mut want = vec![0u64; edges.len() - 1];
+    for &x in f64s.iter().filter(|x| x.is_finite()) {
+        want[edges.partition_point(|&e| e <= x) - 1] += 1;
+    }
+    assert_eq!(whole.counts(), &want[..]);
+
+    // The sums are those of the parts, each counted alone, added in order: the same bits
+    // whatever the number of threads that counted them.
+    let mut parts = Histogram::new();
+    for part in xs.chunks(PART) {
+        let mut h = Histogram::new();
+        h.add(part);
+        parts.merge(&h).unwrap();
+    }
+    assert_eq!(whole.sum().to_bits(), parts.sum().to_bits());
+    assert_eq!(whole.sum_squares().to_bits(), parts.sum_squares().to_bits());
+    assert_eq!(whole, parts);
+    let exact: f64 = f64s.iter().filter(|x| x.is_finite()).sum();
+    assert!((whole.sum() - exact).abs() < 1e-6 * exact.abs().max(1.0));
+
+    // Another element type takes the same path.
+    let ys: Vec<f64> = f64s.iter().map(|x| x * 0.5).collect();
+    let h64 = Histogram::from_values(&ys);
+    let mut serial = Histogram::new();
+    for chunk in ys.chunks(1000) {
+        serial.add(chunk);
+    }
+    assert_eq!(h64.num(), whole.num());
+    assert_eq!(h64.counts(), serial.counts());
+    assert_eq!(h64.rows(), serial.rows());
+}

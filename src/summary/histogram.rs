@@ -550,7 +550,7 @@ fn explicit_slot(edges: &[f64], x: f64) -> usize {
 mod sealed {
     use super::Histogram;
 
-    pub trait Sealed: Copy {
+    pub trait Sealed: Copy + Sync {
         /// Adds every value of `values` to `hist`.
         fn add_all(values: &[Self], hist: &mut Histogram);
     }
@@ -686,6 +686,16 @@ impl Default for Histogram {
 /// skip the finiteness test.
 const BLOCK: usize = 2048;
 
+/// Values per part of a large input (see [`Histogram::add`]): enough that starting a thread
+/// (tens of microseconds) is small next to counting a part (about half a millisecond).
+const PART: usize = 1 << 18;
+
+/// The cores this process may use, asked once (the answer can take a few system calls).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 impl Histogram {
     /// An empty histogram over TensorFlow's default edges ([`Bins::tensorflow`]).
     pub fn new() -> Histogram {
@@ -715,9 +725,63 @@ impl Histogram {
 
     /// Adds `values` (any [`HistogramValue`] type). NaN and infinities are only counted
     /// apart (see [Non-finite values](self#non-finite-values)).
+    ///
+    /// Large inputs (from 262,144 values on) are counted in parts of that many values, which
+    /// are spread over the machine's cores: a call that logs a layer of a million weights
+    /// takes about half the time on two cores. The result does not depend on the number of
+    /// cores: each part is counted apart and the parts are added in order, so the sums are
+    /// the same to the last bit on any machine.
     #[inline]
     pub fn add<T: HistogramValue>(&mut self, values: &[T]) {
-        T::add_all(values, self);
+        if values.len() < PART {
+            T::add_all(values, self);
+        } else {
+            self.add_parts(values);
+        }
+    }
+
+    /// [`add`](Self::add) for inputs of `PART` values or more.
+    fn add_parts<T: HistogramValue>(&mut self, values: &[T]) {
+        let parts: Vec<&[T]> = values.chunks(PART).collect();
+        let count = |part: &[T]| {
+            let mut h = Histogram::with_bins(self.bins.clone());
+            T::add_all(part, &mut h);
+            h
+        };
+        let threads = cores().min(parts.len());
+        // Contiguous runs of parts, one per thread; this thread takes the first.
+        let per = parts.len().div_ceil(threads);
+        let mut counted: Vec<Histogram> = Vec::with_capacity(parts.len());
+        std::thread::scope(|scope| {
+            let mut runs = parts.chunks(per);
+            let mine = runs.next().unwrap_or_default();
+            let others: Vec<_> = runs
+                .map(|run| {
+                    std::thread::Builder::new()
+                        .name("tensorboard-writer-histogram".into())
+                        .spawn_scoped(scope, move || run.iter().map(|p| count(p)).collect())
+                        // No thread to be had: this thread counts that run too.
+                        .map_err(|_| run)
+                })
+                .collect();
+            counted.extend(mine.iter().map(|p| count(p)));
+            for other in others {
+                match other {
+                    Ok(handle) => match handle.join() {
+                        Ok(hists) => {
+                            let hists: Vec<Histogram> = hists;
+                            counted.extend(hists);
+                        }
+                        // Counting does not panic; if it did, the panic goes on here.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    Err(run) => counted.extend(run.iter().map(|p| count(p))),
+                }
+            }
+        });
+        for h in &counted {
+            self.absorb(h);
+        }
     }
 
     /// Adds the counts and statistics of `other`, which must have the same bins; otherwise
@@ -738,6 +802,12 @@ impl Histogram {
                 ),
             });
         }
+        self.absorb(other);
+        Ok(())
+    }
+
+    /// Adds the counts and statistics of `other`, which has the same bins.
+    fn absorb(&mut self, other: &Histogram) {
         for (a, b) in self.slots.iter_mut().zip(&other.slots) {
             *a += b;
         }
@@ -746,7 +816,6 @@ impl Histogram {
         self.max = self.max.max(other.max);
         self.sum += other.sum;
         self.sum_squares += other.sum_squares;
-        Ok(())
     }
 
     /// Empties the histogram, keeping its bins.
