@@ -341,7 +341,12 @@ fn killed_run_for_compat() {
     let mut rng = Rng(seed);
     let mut found = None;
     let mut tries = 0;
-    for i in 0..40 {
+    // For the compatibility check (TBW_KILLED_RUN_DIR set) the file must end in a cut
+    // record: up to 150 tries (a try leaves one about one time in ten; 150 misses in a row
+    // is a one-in-millions chance), and a loud failure if none did. Otherwise 40 tries, each
+    // checked all the same.
+    let max_tries = if target.is_some() { 150 } else { 40 };
+    for i in 0..max_tries {
         tries += 1;
         let dir = scratch.path().join(format!("try{i}"));
         let delay = Duration::from_micros(5_000 + rng.below(30_000));
@@ -354,6 +359,11 @@ fn killed_run_for_compat() {
         }
     }
     let (dir, killed, file) = found.unwrap();
+    assert!(
+        target.is_none() || (file.truncated.is_some() && !file.loss_steps.is_empty()),
+        "none of {tries} killed runs ended in a cut record (seed {seed}): the compatibility \
+         check needs one"
+    );
     let out = target.unwrap_or_else(|| scratch.path().join("killed"));
     std::fs::create_dir_all(&out).unwrap();
     assert!(
