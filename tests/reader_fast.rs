@@ -193,9 +193,29 @@ fn python_fixtures_read_the_same() {
             );
         }
     }
-    // TensorBoard's own writer: tensors under the `scalars` plugin.
+    // TensorBoard's own writer: tensors under the `scalars` plugin, every point the fixture
+    // script wrote (its record in expected.json), not only some.
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let want = expected["fixtures"]["scalars"]["scalars"]
+        .as_object()
+        .unwrap();
     let tf2 = read_scalars(fixtures().join("scalars")).unwrap();
-    assert!(tf2.values().map(Vec::len).sum::<usize>() > 0);
+    assert_eq!(
+        tf2.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (tag, points) in want {
+        let steps: Vec<i64> = points
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["step"].as_i64().unwrap())
+            .collect();
+        let got: Vec<i64> = tf2[tag].iter().map(|p| p.step).collect();
+        assert_eq!(got, steps, "{tag}");
+    }
     for run in ["corrupt/length_crc", "corrupt/payload"] {
         let dir = fixtures().join(run);
         for path in tensorboard_writer::event_files(&dir).unwrap() {
