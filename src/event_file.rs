@@ -238,7 +238,12 @@ pub(crate) fn create_event_file(
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => {
                 if durable {
-                    sync_dir(dir)?;
+                    if let Err(e) = sync_dir(dir) {
+                        // Leave no empty file behind for an error the caller gets.
+                        drop(file);
+                        let _ = std::fs::remove_file(&path);
+                        return Err(e);
+                    }
                 }
                 return Ok((path, file));
             }
