@@ -86,6 +86,47 @@ pub enum Error {
     #[error("invalid writer option: {0}")]
     InvalidOption(&'static str),
 
+    /// The logdir is an object-store URL (`s3://…`, `gs://…`, `file://…`: anything of the form
+    /// `scheme://…`), but this build of the crate has no object-store support. Enable the
+    /// crate's `object-store` cargo feature. No local directory is created.
+    #[error(
+        "logdir {url:?} is an object-store URL: logging to object storage needs the \
+         `object-store` cargo feature of tensorboard-writer"
+    )]
+    ObjectStoreFeatureDisabled {
+        /// The logdir as given.
+        url: String,
+    },
+
+    /// An object-store logdir that cannot be used: a URL that does not parse or whose scheme
+    /// is not supported, a store configuration the store's builder refused (a missing bucket
+    /// name, a bad setting in the environment), or a key prefix that is not a valid object
+    /// path.
+    #[error("invalid object-store location {url:?}: {reason}")]
+    InvalidUrl {
+        /// The logdir as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The object store has not stored the event data (feature `object-store`): the first
+    /// upload of a new writer failed (a missing bucket, bad credentials), or
+    /// [`flush`](crate::SummaryWriter::flush) or [`close`](crate::SummaryWriter::close) gave up
+    /// waiting after the upload timeout or at an error that retrying cannot fix. After
+    /// `flush`, the data is kept and the uploads go on in the background; after `close`,
+    /// `pending_bytes` bytes were not stored.
+    #[error("uploading to {url} failed, {pending_bytes} bytes not stored: {source}")]
+    Upload {
+        /// Where the run goes: the logdir URL, or the key prefix in a user's store.
+        url: String,
+        /// Bytes of event data not stored (yet).
+        pending_bytes: u64,
+        /// The store's error, or the timeout (with the store's last error as its source).
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
+
     /// A record's length or payload failed its CRC check: the file is corrupt at `offset`.
     #[error("corrupt record at byte {offset} of {path}: {what}")]
     CorruptRecord {

@@ -43,6 +43,31 @@ pub trait Sink: Send + 'static {
     /// Cuts the data back to its first `len` bytes, and makes the next write go there. Called
     /// after a failed write or sync, with `len` the end of the last record written whole.
     fn truncate(&mut self, len: u64) -> io::Result<()>;
+    /// For a sink whose data goes on to remote storage (object storage) after `write_all`
+    /// returns: the barrier [`EventFile::flush`] and [`EventFile::close`] wait on, from the
+    /// caller's thread, so that the background thread never waits for the network. `None`
+    /// (the default) for a sink that holds the data once `write_all` (and `sync`) return.
+    fn remote(&self) -> Option<Arc<dyn RemoteBarrier>> {
+        None
+    }
+}
+
+/// The upload side of a [`Sink`] whose data goes on to remote storage. Byte counts are of
+/// the stream of bytes given to the sink's `write_all`, which are the event file's bytes.
+///
+/// Not part of the supported API (see [`Sink`]).
+#[doc(hidden)]
+pub trait RemoteBarrier: Send + Sync {
+    /// Returns once the first `len` bytes given to the sink are stored remotely, or an error
+    /// when they are not by the sink's own timeout counted from `started`. Later calls may
+    /// succeed: data not stored is kept and the uploads go on.
+    fn wait_stored(&self, len: u64, started: Instant) -> Result<()>;
+    /// Called once the background thread has given the sink everything: stores the rest
+    /// (within the sink's timeout) and stops the uploads. Idempotent: later calls return the
+    /// first call's result.
+    fn close(&self) -> Result<()>;
+    /// Whether [`close`](Self::close) was called (so that its result reached a caller).
+    fn closed(&self) -> bool;
 }
 
 impl Sink for File {
@@ -122,6 +147,8 @@ struct Shared {
 pub(crate) struct EventFile {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The sink's upload barrier, for a sink that stores its data remotely.
+    remote: Option<Arc<dyn RemoteBarrier>>,
 }
 
 static FILE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -184,6 +211,24 @@ fn name_secs_after(now: u64, candidate: &str, last: Option<&str>) -> u64 {
         Some((last, secs)) if candidate <= last => now.max(secs.saturating_add(1)),
         _ => now,
     }
+}
+
+/// The seconds to put in the name of a new event file that is not in a local directory (an
+/// object in object storage), given the names of the objects already beside it: the same
+/// rule as [`create_event_file`]'s, with `candidate` the new name at `now`.
+#[cfg(feature = "object-store")]
+pub(crate) fn name_secs_among(now: u64, candidate: &str, existing: &[String]) -> u64 {
+    let last = existing
+        .iter()
+        .filter(|name| name_secs(name).is_some_and(|secs| must_follow(secs, now)))
+        .max();
+    name_secs_after(now, candidate, last.map(String::as_str))
+}
+
+/// The next value of the process-wide counter in event file names.
+#[cfg(feature = "object-store")]
+pub(crate) fn next_file_counter() -> u64 {
+    FILE_COUNTER.fetch_add(1, Ordering::Relaxed)
 }
 
 /// This machine's host name, made safe for a file name.
@@ -310,6 +355,7 @@ impl EventFile {
             threshold: (buf_cap / 4).clamp(1, 256 << 10),
             path,
         });
+        let remote = sink.remote();
         let worker = Worker {
             shared: shared.clone(),
             sink,
@@ -324,6 +370,7 @@ impl EventFile {
         Ok(EventFile {
             shared,
             thread: Mutex::new(Some(thread)),
+            remote,
         })
     }
 
@@ -400,8 +447,20 @@ impl EventFile {
     }
 
     /// Returns once everything appended before the call is written (and synced in durable
-    /// mode), or the background thread's error.
+    /// mode), or the background thread's error. For a remote sink, then waits (on the
+    /// caller's thread) until that data is stored remotely, or the sink's upload error.
     pub(crate) fn flush(&self) -> Result<()> {
+        let started = Instant::now();
+        let target = self.flush_local()?;
+        match &self.remote {
+            Some(remote) => remote.wait_stored(target, started),
+            None => Ok(()),
+        }
+    }
+
+    /// The background thread's part of [`flush`](Self::flush): returns the bytes appended
+    /// before the call, once they are written to the sink.
+    fn flush_local(&self) -> Result<u64> {
         let mut st = self.shared.state.lock();
         let target = st.appended;
         if st.written < target && !st.exited && st.error.is_none() {
@@ -419,7 +478,7 @@ impl EventFile {
             // panic inside it can do that.
             return Err(self.stopped());
         }
-        Ok(())
+        Ok(target)
     }
 
     fn stopped(&self) -> Error {
@@ -453,8 +512,22 @@ impl EventFile {
     }
 
     /// Writes everything, stops the background thread and waits for it. Later appends get
-    /// [`Error::Closed`]. Idempotent: a second call returns the same result.
+    /// [`Error::Closed`]. Idempotent: a second call returns the same result. For a remote
+    /// sink, then stores the rest remotely and stops the uploads (see
+    /// [`RemoteBarrier::close`]); the background thread's error comes first.
     pub(crate) fn close(&self) -> Result<()> {
+        let local = self.close_local();
+        match &self.remote {
+            Some(remote) => {
+                let remote = remote.close();
+                local.and(remote)
+            }
+            None => local,
+        }
+    }
+
+    /// The background thread's part of [`close`](Self::close).
+    fn close_local(&self) -> Result<()> {
         {
             let mut st = self.shared.state.lock();
             st.closing = true;
@@ -489,11 +562,20 @@ impl Drop for EventFile {
     /// here during unwinding would abort the process.
     fn drop(&mut self) {
         let already_returned = self.shared.state.lock().error_returned;
-        if let Err(e) = self.close() {
+        let remote_closed = self.remote.as_ref().is_some_and(|r| r.closed());
+        if let Err(e) = self.close_local() {
             if !already_returned {
                 // Drop cannot return the error, and no call has; say it rather than lose it.
                 // `eprintln!` would panic if stderr is gone, so that failure is ignored.
                 let _ = writeln!(io::stderr(), "tensorboard-writer: {e}");
+            }
+        }
+        // The final upload, after the background thread gave the sink everything.
+        if let Some(remote) = &self.remote {
+            if let Err(e) = remote.close() {
+                if !remote_closed {
+                    let _ = writeln!(io::stderr(), "tensorboard-writer: {e}");
+                }
             }
         }
     }

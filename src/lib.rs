@@ -50,6 +50,11 @@
 //!   [tag rules](tag).
 //! - [`EventReader`], [`read_events`] and [`read_scalars`] read event files back, checking
 //!   every checksum and telling a truncated final record from corruption.
+//! - With the `object-store` feature, a logdir URL (`s3://`, `gs://`, `az://`, `file://`) or
+//!   a store given to `SummaryWriterBuilder::object_store` logs to object storage: the event
+//!   file is uploaded as a series of segment objects, on a thread of its own, with retries,
+//!   a bounded spool and `flush` as a barrier for stored data (see
+//!   `SummaryWriterBuilder::object_store`).
 //!
 //! ## Wall times
 //!
@@ -76,6 +81,8 @@ pub mod projector;
 pub mod rank;
 pub mod reader;
 pub mod record;
+#[cfg(feature = "object-store")]
+mod remote;
 pub mod summary;
 pub mod tag;
 #[cfg(feature = "tch")]
@@ -95,11 +102,21 @@ pub use error::{Error, Result};
 /// Where an event file's bytes go: a hook for tests that inject I/O failures (see
 /// `SummaryWriterBuilder::build_with_sink`). Not part of the supported API.
 #[doc(hidden)]
-pub use event_file::Sink;
+pub use event_file::{RemoteBarrier, Sink};
+/// The [`object_store`](https://docs.rs/object_store) crate this crate logs through (feature
+/// `object-store`), for building a store to give to
+/// [`SummaryWriterBuilder::object_store`] and for reading objects back.
+#[cfg(feature = "object-store")]
+pub use object_store;
 pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 pub use reader::{
     event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarReader, ScalarRef,
     ScalarSeries,
+};
+#[cfg(feature = "object-store")]
+pub use remote::{
+    UploadStatus, DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
+    DEFAULT_UPLOAD_TIMEOUT,
 };
 pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};

@@ -149,6 +149,21 @@ pub struct SummaryWriterBuilder {
     durable: bool,
     precise_wall_time: bool,
     purge_step: Option<Result<i64>>,
+    #[cfg(feature = "object-store")]
+    remote: crate::remote::RemoteSettings,
+}
+
+/// The scheme of a logdir of the form `scheme://…` (a URL), such as `s3` in
+/// `s3://bucket/run`: a scheme of at least two characters (a letter, then letters, digits,
+/// `+`, `-` or `.`), so that a Windows drive (`C:/`) is not one.
+pub(crate) fn url_scheme(logdir: &str) -> Option<&str> {
+    let (scheme, _) = logdir.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (scheme.len() >= 2
+        && first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
 }
 
 impl SummaryWriterBuilder {
@@ -237,16 +252,179 @@ impl SummaryWriterBuilder {
         self
     }
 
+    /// Logs into `store`, an object store built by the caller, instead of a local directory
+    /// or a store made from a logdir URL (feature `object-store`). The logdir given to
+    /// [`SummaryWriter::builder`] is then the key prefix of the run in `store` (leading and
+    /// trailing `/` ignored; `""` is the store's root), and
+    /// [`add_scalars`](SummaryWriter::add_scalars) runs go beside it in the same store.
+    ///
+    /// The event stream is cut into *segment objects*, each a whole, valid event file named
+    /// `<prefix>/events.out.tfevents.<secs>.<host>.<pid>.<counter>.<seg><suffix>`
+    /// (`<seg>` = `000000`, `000001`, …), so that the names sort in write order. The current
+    /// segment is rewritten whole, on a thread of its own, whenever there is new data (the
+    /// background writer hands it over every [flush interval](Self::flush_interval)), until
+    /// it reaches [`segment_bytes`](Self::segment_bytes) or has been uploaded
+    /// [`segment_uploads`](Self::segment_uploads) times; then the next one starts, once the
+    /// last upload of the previous one has completed. Failed uploads are retried with
+    /// exponential backoff (100 ms doubling to 5 s) for as long as it takes, holding the data
+    /// in memory (at most [`max_spool_bytes`](Self::max_spool_bytes)); see
+    /// [`upload_timeout`](Self::upload_timeout) for what `flush` and `close` wait for, and
+    /// [`SummaryWriter::upload_status`] for how it is going. [`durable`](Self::durable) has
+    /// nothing to add: what a PUT stored is durable. Calls that write files of their own
+    /// beside the event file (`add_embedding`) are refused with an [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tensorboard_writer::object_store::memory::InMemory;
+    /// use tensorboard_writer::SummaryWriter;
+    ///
+    /// let store = Arc::new(InMemory::new());
+    /// let writer = SummaryWriter::builder("experiments/run1")
+    ///     .object_store(store.clone())
+    ///     .build()?;
+    /// writer.add_scalar("loss", 0.25f32, 1u32)?;
+    /// writer.flush()?; // barrier: stored in `store` now
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// # use tensorboard_writer::object_store::ObjectStore;
+    /// # let prefix = tensorboard_writer::object_store::path::Path::from("experiments/run1");
+    /// # let list = rt.block_on(store.list_with_delimiter(Some(&prefix)))?;
+    /// # assert_eq!(list.objects.len(), 1);
+    /// # assert!(list.objects[0].location.as_ref().ends_with(".000000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "object-store")]
+    pub fn object_store(mut self, store: Arc<dyn object_store::ObjectStore>) -> Self {
+        self.remote.store = Some(store);
+        self
+    }
+
+    /// Size cap of a segment object in object storage (default
+    /// [`DEFAULT_SEGMENT_BYTES`](crate::DEFAULT_SEGMENT_BYTES), 4 MiB; must be positive;
+    /// feature `object-store`). A segment holds whole records only: the next record that
+    /// would take it past the cap starts a new segment, and a single larger record gets a
+    /// segment of its own. Each upload rewrites the whole current segment, so a smaller cap
+    /// sends fewer bytes per upload and makes more objects.
+    #[cfg(feature = "object-store")]
+    pub fn segment_bytes(mut self, bytes: usize) -> Self {
+        self.remote.segment_bytes = bytes;
+        self
+    }
+
+    /// Number of uploads after which a segment object is sealed and the next one starts
+    /// (default [`DEFAULT_SEGMENT_UPLOADS`](crate::DEFAULT_SEGMENT_UPLOADS), 32; must be
+    /// positive; feature `object-store`). `1` writes every upload to a new object.
+    #[cfg(feature = "object-store")]
+    pub fn segment_uploads(mut self, uploads: u32) -> Self {
+        self.remote.segment_uploads = uploads;
+        self
+    }
+
+    /// Upper bound on the event data held in memory that the object store has not stored yet
+    /// (default [`DEFAULT_MAX_SPOOL_BYTES`](crate::DEFAULT_MAX_SPOOL_BYTES), 64 MiB; must be
+    /// positive; feature `object-store`). When it is full (the store is down or slower than
+    /// the logging), the background writer waits for room, and once
+    /// [`max_pending_bytes`](Self::max_pending_bytes) are waiting too, so do the logging
+    /// calls: back-pressure, never loss. A wait longer than
+    /// [`upload_timeout`](Self::upload_timeout) stops the writer with an
+    /// [`Error::WriteFailed`]. The memory used is at most this plus the current segment's
+    /// stored part ([`segment_bytes`](Self::segment_bytes)).
+    #[cfg(feature = "object-store")]
+    pub fn max_spool_bytes(mut self, bytes: usize) -> Self {
+        self.remote.max_spool_bytes = bytes;
+        self
+    }
+
+    /// How long [`SummaryWriter::flush`], [`SummaryWriter::close`] and
+    /// [`build`](Self::build) wait for the object store to store the data (default
+    /// [`DEFAULT_UPLOAD_TIMEOUT`](crate::DEFAULT_UPLOAD_TIMEOUT), 5 minutes; must be positive;
+    /// feature `object-store`), so that an outage shorter than this loses nothing and is not
+    /// even an error. Past it, `flush` returns an [`Error::Upload`] and the uploads go on in
+    /// the background, the data kept; `close` (and drop) give up and report the bytes not
+    /// stored. An error that retrying cannot fix (a missing bucket, denied access) ends the
+    /// wait at once. Also bounds a single upload request and the wait of a full spool.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use tensorboard_writer::object_store::memory::InMemory;
+    /// use tensorboard_writer::SummaryWriter;
+    ///
+    /// let writer = SummaryWriter::builder("run")
+    ///     .object_store(Arc::new(InMemory::new()))
+    ///     .segment_bytes(1 << 20)
+    ///     .segment_uploads(16)
+    ///     .max_spool_bytes(16 << 20)
+    ///     .upload_timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// writer.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "object-store")]
+    pub fn upload_timeout(mut self, timeout: Duration) -> Self {
+        self.remote.upload_timeout = timeout;
+        self
+    }
+
     /// Creates the log directory if needed, opens a new event file in it and starts the
     /// background writer.
+    ///
+    /// With the `object-store` feature, a logdir URL (`s3://…`, `gs://…`, `az://…`,
+    /// `file://…`) or a store given to `object_store` logs to object storage instead (see
+    /// `SummaryWriterBuilder::object_store`): `build` lists the run's
+    /// prefix, then uploads the first segment object (holding the file header) before it
+    /// returns, so a missing bucket or bad credentials are an [`Error::Upload`] here.
+    /// Without the feature, a logdir of the form `scheme://…` is an
+    /// [`Error::ObjectStoreFeatureDisabled`], and no local directory is created.
     pub fn build(self) -> Result<SummaryWriter> {
         self.check_options()?;
         let opts = self.options();
         // Before the file exists, so bad options leave nothing behind.
         opts.validate()?;
+        #[cfg(feature = "object-store")]
+        if let Some(target) = crate::remote::resolve(&self.logdir, &self.remote)? {
+            return self.build_remote(target, &opts);
+        }
+        #[cfg(not(feature = "object-store"))]
+        if let Some(url) = self.logdir.to_str().filter(|l| url_scheme(l).is_some()) {
+            return Err(Error::ObjectStoreFeatureDisabled {
+                url: url.to_owned(),
+            });
+        }
         let (path, file) =
             event_file::create_event_file(&self.logdir, &self.filename_suffix, self.durable)?;
-        self.start(path, Box::new(file), &opts)
+        self.start(
+            path,
+            Box::new(file),
+            &opts,
+            #[cfg(feature = "object-store")]
+            None,
+        )
+    }
+
+    /// Opens the run in object storage, and uploads its first segment before returning.
+    #[cfg(feature = "object-store")]
+    fn build_remote(
+        mut self,
+        target: crate::remote::Target,
+        opts: &Options,
+    ) -> Result<SummaryWriter> {
+        let (path, sink, uploader) =
+            crate::remote::open(target.clone(), &self.remote, &self.filename_suffix)?;
+        // Sibling runs of `add_scalars` go to the same store, under this run's prefix.
+        self.remote.resolved = Some(target);
+        let writer = match self.start(path, Box::new(sink), opts, Some(uploader.clone())) {
+            Ok(w) => w,
+            Err(e) => {
+                uploader.abandon();
+                return Err(e);
+            }
+        };
+        // The first PUT, synchronously: a missing bucket or bad credentials fail here.
+        if let Err(e) = writer.inner.file.flush() {
+            uploader.abandon();
+            return Err(e);
+        }
+        Ok(writer)
     }
 
     /// Like [`build`](Self::build), with the bytes going to `sink` instead of a new file;
@@ -262,7 +440,13 @@ impl SummaryWriterBuilder {
         self.check_options()?;
         let opts = self.options();
         opts.validate()?;
-        self.start(path, sink, &opts)
+        self.start(
+            path,
+            sink,
+            &opts,
+            #[cfg(feature = "object-store")]
+            None,
+        )
     }
 
     fn options(&self) -> Options {
@@ -287,6 +471,8 @@ impl SummaryWriterBuilder {
                 "filename_suffix must not contain a path separator or control character",
             ));
         }
+        #[cfg(feature = "object-store")]
+        self.remote.validate()?;
         Ok(())
     }
 
@@ -295,6 +481,7 @@ impl SummaryWriterBuilder {
         path: PathBuf,
         sink: Box<dyn event_file::Sink>,
         opts: &Options,
+        #[cfg(feature = "object-store")] upload: Option<Arc<crate::remote::Uploader>>,
     ) -> Result<SummaryWriter> {
         let file = EventFile::start(path, sink, opts)?;
         let header = proto::Event {
@@ -327,6 +514,8 @@ impl SummaryWriterBuilder {
                 file,
                 builder: self,
                 children: Mutex::new(HashMap::new()),
+                #[cfg(feature = "object-store")]
+                upload,
             }),
             scope: Arc::from(""),
             scope_id: 0,
@@ -339,6 +528,9 @@ struct Inner {
     builder: SummaryWriterBuilder,
     /// Writers of the sibling runs that [`SummaryWriter::add_scalars`] writes into.
     children: Mutex<HashMap<String, SummaryWriter>>,
+    /// The uploader of a writer logging to object storage.
+    #[cfg(feature = "object-store")]
+    upload: Option<Arc<crate::remote::Uploader>>,
 }
 
 /// Writes TensorBoard event files: the handle a training loop logs through.
@@ -429,6 +621,30 @@ impl fmt::Debug for SummaryWriter {
 impl SummaryWriter {
     /// A writer with default settings logging into the run directory `logdir` (created if
     /// needed). Point `tensorboard --logdir` at `logdir` or at a parent of it.
+    ///
+    /// With the `object-store` feature, `logdir` may be an object-storage URL instead:
+    /// `s3://bucket/prefix/run` (also `s3a://`), `gs://bucket/run`, `az://container/run` (also
+    /// `azure://`, `abfs[s]://`, `adl://`), `file:///absolute/path/run` or `memory:///run`,
+    /// with credentials and settings from the environment (see
+    /// `SummaryWriterBuilder::object_store` for how the run is uploaded, and the README's
+    /// "Logging to object storage" for the variables read). Without the feature, such a logdir
+    /// is an [`Error::ObjectStoreFeatureDisabled`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "object-store")]
+    /// # {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let url = format!("file://{}/run", dir.path().display());
+    /// use tensorboard_writer::SummaryWriter;
+    ///
+    /// // Or "s3://bucket/experiments/run1", "gs://…", "az://…".
+    /// let writer = SummaryWriter::new(&url)?;
+    /// writer.add_scalar("loss", 0.5f32, 1u32)?;
+    /// writer.close()?;
+    /// # assert_eq!(tensorboard_writer::read_scalars(dir.path().join("run"))?["loss"].len(), 1);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(logdir: impl AsRef<Path>) -> Result<Self> {
         Self::builder(logdir).build()
     }
@@ -459,6 +675,8 @@ impl SummaryWriter {
             durable: false,
             precise_wall_time: false,
             purge_step: None,
+            #[cfg(feature = "object-store")]
+            remote: Default::default(),
         }
     }
 
@@ -483,6 +701,11 @@ impl SummaryWriter {
     /// same directory therefore adds a file that TensorBoard reads after the old ones. (Writers
     /// that run at the same time in one directory cannot all be read by the Python loader,
     /// whatever their names; give each its own run directory.)
+    ///
+    /// For a writer logging to object storage (feature `object-store`), the URL (or, in a
+    /// store given to `SummaryWriterBuilder::object_store`, the key) of the run's first
+    /// segment object, `…<counter>.000000<suffix>`; later segments differ in that last number
+    /// only (`upload_status` names the current one).
     pub fn path(&self) -> &Path {
         self.inner.file.path()
     }
@@ -654,6 +877,10 @@ impl SummaryWriter {
         }
         let mut b = self.inner.builder.clone();
         b.logdir = b.logdir.join(dir);
+        #[cfg(feature = "object-store")]
+        if let Some(target) = &mut b.remote.resolved {
+            *target = target.child(dir);
+        }
         let w = b.build()?;
         children.insert(dir.to_owned(), w.clone());
         Ok(w)
@@ -706,6 +933,12 @@ impl SummaryWriter {
     /// its [`add_scalars`](Self::add_scalars) runs, is written to the event files (and synced,
     /// with [`durable`](SummaryWriterBuilder::durable) flushing). Returns the background
     /// writer's error if it failed.
+    ///
+    /// For a writer logging to object storage (feature `object-store`), returns once all of
+    /// it is *stored* in the object store, waiting at most the upload timeout (5 minutes by
+    /// default), or at once on an error that retrying cannot fix; then it returns an
+    /// [`Error::Upload`], the data is kept, and the uploads go on in the background (a later
+    /// `flush` can succeed).
     pub fn flush(&self) -> Result<()> {
         self.inner.file.flush()?;
         let children: Vec<_> = self.inner.children.lock().values().cloned().collect();
@@ -718,6 +951,11 @@ impl SummaryWriter {
     /// Flushes, stops the background thread and closes the event files. Afterwards every
     /// clone of this writer refuses new data with [`Error::Closed`]. Dropping the last clone
     /// closes too, but cannot return an error; call `close` to see one.
+    ///
+    /// For a writer logging to object storage (feature `object-store`), also uploads the
+    /// rest and stops the upload thread, waiting at most the upload timeout (as `flush` does);
+    /// then it gives up, with an [`Error::Upload`] that says how many bytes were not stored.
+    /// Dropping the last clone does the same, and prints such an error to stderr.
     pub fn close(&self) -> Result<()> {
         let first = self.inner.file.close();
         let children: Vec<_> = self.inner.children.lock().values().cloned().collect();
@@ -730,7 +968,25 @@ impl SummaryWriter {
     /// Like [`check`](Self::check), and [`Error::Closed`] after [`close`](Self::close): for
     /// calls that write files of their own beside the event file.
     pub(crate) fn check_open(&self) -> Result<()> {
+        #[cfg(feature = "object-store")]
+        if self.inner.upload.is_some() {
+            return Err(Error::InvalidInput {
+                what: "call on an object-storage writer",
+                reason: "it writes files beside the event file, which only a local logdir \
+                         supports (log embeddings to a local logdir)"
+                    .into(),
+            });
+        }
         self.inner.file.check_open()
+    }
+
+    /// How the uploads of a writer logging to object storage are going (feature
+    /// `object-store`): bytes accepted, stored and pending, requests, retries, segments and
+    /// the last error. `None` for a writer logging to a local directory. Covers this run only,
+    /// not the [`add_scalars`](Self::add_scalars) runs.
+    #[cfg(feature = "object-store")]
+    pub fn upload_status(&self) -> Option<crate::UploadStatus> {
+        self.inner.upload.as_ref().map(|u| u.status())
     }
 
     /// The background writer's error, if it has failed, without flushing.
