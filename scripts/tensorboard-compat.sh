@@ -38,6 +38,12 @@
 #   COMPAT_KILLED    0 skips the check of an event file whose writer was killed
 #                    with SIGKILL (tests/crash.rs makes it; tests/compat/check_killed.py
 #                    checks it; default 1)
+#   COMPAT_S3        0 skips the run written through S3 (default 1): scripts/s3-server.sh
+#                    installs s3s-fs (target/tools) and serves a scratch directory on
+#                    127.0.0.1; compat_logdir, built with --features object-store, writes run
+#                    `s3` to it in several segment objects and downloads them into the logdir
+#                    through the S3 API, with the run's expectations in the manifest. Not done
+#                    with COMPAT_LOGDIR/COMPAT_MANIFEST.
 #
 # Ends with the line `compat: N passed, N failed` (N counts loaders) and
 # exits non-zero if any loader failed.
@@ -98,10 +104,48 @@ stop_server() {
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tb-compat.XXXXXX")
 cleanup() {
     stop_server
+    stop_s3_server
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- an S3 server for the run written through S3 (issue #9) ---------------
+# COMPAT_S3=0 skips it. s3s-fs serves $WORK/s3 (bucket tbw-compat) on 127.0.0.1 while
+# compat_logdir runs; EXAMPLE_ARGS and EXAMPLE_ENV carry the feature and the server to it.
+S3=${COMPAT_S3:-1}
+S3_PID=
+EXAMPLE_ARGS=()
+EXAMPLE_ENV=()
+stop_s3_server() {
+    if [ -n "$S3_PID" ]; then
+        kill "$S3_PID" 2>/dev/null || true
+        wait "$S3_PID" 2>/dev/null || true
+        S3_PID=
+    fi
+}
+if [ "$S3" != 0 ] && [ -z "${COMPAT_LOGDIR:-}" ]; then
+    S3S_FS=$(scripts/s3-server.sh install) || abort "installing s3s-fs (scripts/s3-server.sh) failed"
+    S3_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$WORK/s3/tbw-compat"
+    # The same command as `scripts/s3-server.sh serve`, run directly so that $S3_PID is the server.
+    "$S3S_FS" --host 127.0.0.1 --port "$S3_PORT" --access-key tbw-test-access \
+        --secret-key tbw-test-secret "$WORK/s3" >"$WORK/s3s-fs.log" 2>&1 &
+    S3_PID=$!
+    for _ in $(seq 100); do
+        kill -0 "$S3_PID" 2>/dev/null || abort "s3s-fs exited: $(cat "$WORK/s3s-fs.log")"
+        (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null ||
+        abort "s3s-fs did not answer on 127.0.0.1:$S3_PORT within 10 s"
+    log "s3s-fs on 127.0.0.1:$S3_PORT for run s3"
+    EXAMPLE_ARGS=(--features object-store)
+    mapfile -t EXAMPLE_ENV < <(scripts/s3-server.sh env "$S3_PORT" | sed 's/^export //')
+    # (-u: a caller's own S3 settings must not redirect the run elsewhere.)
+    EXAMPLE_ENV=(env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u AWS_SESSION_TOKEN -u AWS_PROFILE
+        "${EXAMPLE_ENV[@]}" TBW_COMPAT_S3_URL=s3://tbw-compat/logdir)
+fi
 
 # --- logdir + manifest ----------------------------------------------------
 if [ -n "${COMPAT_LOGDIR:-}" ] || [ -n "${COMPAT_MANIFEST:-}" ]; then
@@ -118,9 +162,18 @@ else
     MANIFEST=$WORKDIR/manifest.json
     rm -rf "$LOGDIR" "$MANIFEST"
     mkdir -p "$(dirname "$LOGDIR")"
-    log "writing logdir with: cargo run --example compat_logdir"
-    cargo run --quiet --example compat_logdir -- "$LOGDIR" "$MANIFEST" ||
+    log "writing logdir with: cargo run ${EXAMPLE_ARGS[*]} --example compat_logdir"
+    "${EXAMPLE_ENV[@]}" cargo run --quiet "${EXAMPLE_ARGS[@]}" --example compat_logdir -- "$LOGDIR" "$MANIFEST" ||
         abort "the compat_logdir example failed; no loader was checked"
+fi
+if [ -n "$S3_PID" ]; then
+    stop_s3_server
+    # Fail loudly if run s3 is missing: its segments in the logdir and its manifest entries.
+    n_segments=$(find "$LOGDIR/s3" -maxdepth 1 -name '*tfevents*' 2>/dev/null | wc -l)
+    [ "$n_segments" -ge 3 ] || abort "run s3: $n_segments segment files in $LOGDIR/s3, expected 3 or more"
+    "$PY" -c 'import json, sys; sys.exit("s3" not in json.load(open(sys.argv[1]))["runs"])' "$MANIFEST" ||
+        abort "run s3 is not in the manifest $MANIFEST"
+    log "run s3: $n_segments segment objects downloaded from S3 into $LOGDIR/s3"
 fi
 [ -d "$LOGDIR" ] || abort "no logdir at $LOGDIR"
 [ -f "$MANIFEST" ] || abort "no manifest at $MANIFEST"

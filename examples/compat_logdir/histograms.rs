@@ -400,3 +400,17 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     w.close()?;
     Ok(())
 }
+
+/// Records the oracle's point for `values` logged with `add_histogram` (TensorFlow's default
+/// edges) at `step` in `run`: for runs written elsewhere (the run written through S3, `s3.rs`).
+#[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+pub fn expect_default(m: &mut Manifest, run: &str, tag: &str, step: i64, values: &[f64]) {
+    let rows = oracle_rows(&tf_edges(), values);
+    let dist = oracle_distribution(&rows);
+    m.point(
+        run,
+        SECTION,
+        tag,
+        json!({"step": step, "buckets": rows_json(&rows), "distribution": dist_json(&dist)}),
+    );
+}

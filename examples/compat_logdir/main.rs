@@ -5,6 +5,10 @@
 //!
 //! Usage: `cargo run --example compat_logdir -- <LOGDIR> <MANIFEST.json>`
 //!
+//! With `TBW_COMPAT_S3_URL=s3://bucket/prefix` (and the AWS_* variables of an S3 server) it also
+//! writes run `s3` through S3 and downloads it into the logdir (`s3.rs`; needs
+//! `--features object-store`).
+//!
 //! One module per dashboard; each writes its runs and records what it expects in the
 //! manifest section of the same name.
 
@@ -23,6 +27,8 @@ mod mesh;
 mod pr_curves;
 mod projector;
 mod resume;
+#[cfg(feature = "object-store")]
+mod s3;
 mod scalars;
 mod text;
 
@@ -99,6 +105,16 @@ impl Manifest {
     }
 }
 
+#[cfg(feature = "object-store")]
+fn s3_run(logdir: &Path, m: &mut Manifest, url: &str) -> Result<(), Error> {
+    s3::write(logdir, m, url)
+}
+
+#[cfg(not(feature = "object-store"))]
+fn s3_run(_: &Path, _: &mut Manifest, url: &str) -> Result<(), Error> {
+    Err(format!("TBW_COMPAT_S3_URL={url} needs `--features object-store`").into())
+}
+
 fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let (Some(logdir), Some(manifest_path)) = (args.next(), args.next()) else {
@@ -121,6 +137,10 @@ fn main() -> Result<(), Error> {
     graphs::write(logdir, &mut m)?;
     projector::write(logdir, &mut m)?;
     resume::write(logdir, &mut m)?;
+    // One more run, written through S3, when scripts/tensorboard-compat.sh gives an S3 server.
+    if let Ok(url) = std::env::var("TBW_COMPAT_S3_URL") {
+        s3_run(logdir, &mut m, &url)?;
+    }
 
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&m.to_json())?)?;
     println!("wrote {} and {}", logdir.display(), manifest_path);
