@@ -9,6 +9,11 @@
 //! | [`RankLayout::MainOnly`] | rank 0 | `<logdir>` | the usual choice: metrics are already averaged across ranks (all-reduce), so one process logs them |
 //! | [`RankLayout::Subdirectories`] | every rank | `<logdir>/rank_<r>` | per-rank values worth comparing (throughput, data-loading time, each rank's loss before the all-reduce); TensorBoard shows the ranks as runs in one chart |
 //!
+//! The log directory may also be an object-store URL such as `s3://bucket/job` (feature
+//! `object-store`, see the README's "Logging to object storage"), or a prefix in a store
+//! given to [`SummaryWriterBuilder::object_store`](crate::SummaryWriterBuilder): each rank's
+//! run is then the prefix `<logdir>/rank_<r>`, and the ranks upload independently.
+//!
 //! There is deliberately no layout in which every rank writes its own file into one run
 //! directory: TensorBoard's Python loader reads a run's files one after another and never
 //! returns to an earlier one, so only one of several files written at the same time would

@@ -598,6 +598,42 @@ mod with_the_feature {
     }
 
     #[test]
+    fn ranks_log_into_their_own_runs_in_the_store() {
+        use tensorboard_writer::rank::{Rank, RankLayout};
+        let store = Faulty::new();
+        // Four ranks of one torchrun job, as each process would see its environment.
+        let mut writers = Vec::new();
+        for r in 0..4 {
+            let env = [("RANK", r.to_string()), ("WORLD_SIZE", "4".to_string())];
+            let rank =
+                Rank::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+                    .unwrap();
+            let main_only = rank.builder("job", RankLayout::MainOnly);
+            assert_eq!(main_only.is_some(), r == 0);
+            let w = rank
+                .builder("job", RankLayout::Subdirectories)
+                .unwrap()
+                .object_store(store.clone())
+                .flush_interval(Duration::from_secs(3600))
+                .build()
+                .unwrap();
+            w.add_scalar("throughput", r as f32, 7u32).unwrap();
+            writers.push(w);
+        }
+        for (r, w) in writers.into_iter().enumerate() {
+            w.close().unwrap();
+            let run = format!("job/rank_{r}");
+            assert_eq!(
+                scalars(&run_events(&*store, &run), "throughput"),
+                vec![(7, r as f32)],
+                "{run}"
+            );
+        }
+        // Nothing directly under the job prefix: every rank has its own run.
+        assert!(objects(&*store, "job").is_empty());
+    }
+
+    #[test]
     fn a_new_writer_sorts_after_existing_objects() {
         let store = Faulty::new();
         let now = std::time::SystemTime::now()
