@@ -154,23 +154,13 @@ fn inner_store() -> (Arc<dyn ObjectStore>, String) {
 
 // ---------------------------------------------------------------- the training log
 
-/// Deterministic pseudo-random numbers (splitmix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    /// Roughly normal: the sum of four uniforms, centred.
-    fn normal(&mut self) -> f32 {
-        (self.unit() + self.unit() + self.unit() + self.unit() - 2.0) * 1.7
-    }
+#[path = "../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
+
+/// Roughly normal: the sum of four uniforms, centred.
+fn normal(rng: &mut Rng) -> f32 {
+    (rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2.0) * 1.7
 }
 
 /// One step of the training log.
@@ -187,7 +177,7 @@ fn log_step(w: &SummaryWriter, step: u32, rng: &mut Rng, weights: &mut [f32]) {
         .expect("grad_norm");
     if step % HISTOGRAM_EVERY == 0 {
         for x in weights.iter_mut() {
-            *x += 0.001 * rng.normal();
+            *x += 0.001 * normal(rng);
         }
         w.add_histogram("fc1/weights", &*weights, step)
             .expect("histogram");
@@ -216,7 +206,9 @@ impl Hour {
     fn new(store: Arc<CountingStore>, rt: Arc<tokio::runtime::Runtime>, whole_file: bool) -> Hour {
         let (writer, dir, key) = Self::open(&store, whole_file, 0);
         let mut rng = Rng(7);
-        let weights = (0..HISTOGRAM_VALUES).map(|_| 0.05 * rng.normal()).collect();
+        let weights = (0..HISTOGRAM_VALUES)
+            .map(|_| 0.05 * normal(&mut rng))
+            .collect();
         Hour {
             store,
             rt,

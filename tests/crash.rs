@@ -32,20 +32,9 @@ const CHILD_SEED_ENV: &str = "TBW_CRASH_CHILD_SEED";
 /// Starts each line the child prints for the parent.
 const MARK: &str = "@tbw@";
 
-/// splitmix64: a small, good-enough PRNG (the crate has no `rand` dependency).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn seed_from_env_or_clock() -> u64 {
     std::env::var("TBW_CRASH_SEED")

@@ -410,20 +410,9 @@ fn has_scalar(events: &[proto::Event], tag: &str, step: i64) -> bool {
 
 // ---------------------------------------------------------------- a workload
 
-/// splitmix64, for deterministic pseudo-random data.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// One training step's logging, made identically on every writer in `writers`: scalars each
 /// step (one merged event, one plain), a histogram every 5 steps, a noisy 24×24 RGB image

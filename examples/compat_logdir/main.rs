@@ -27,6 +27,7 @@ mod mesh;
 mod pr_curves;
 mod projector;
 mod resume;
+mod rng;
 #[cfg(feature = "object-store")]
 mod s3;
 mod scalars;

@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 use tensorboard_writer::projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 use tensorboard_writer::{BatchLayout, SummaryWriter};
 
+use crate::rng::Rng;
 use crate::{Error, Manifest};
 
 const RUN: &str = "projector";
@@ -55,22 +56,6 @@ fn hex(bytes: impl IntoIterator<Item = u8>) -> String {
 
 fn f32_hex(values: &[f32]) -> String {
     hex(values.iter().flat_map(|v| v.to_le_bytes()))
-}
-
-/// A small xorshift generator: uniform in [0, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    fn normal(&mut self) -> f32 {
-        (0..4).map(|_| self.next()).sum::<f32>() * 1.732 - 3.464
-    }
 }
 
 /// The manifest point for one embedding.

@@ -18,6 +18,7 @@ use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt};
 use tensorboard_writer::summary::image::ImageLayout;
 use tensorboard_writer::{proto, read_events, SummaryWriter};
 
+use crate::rng::Rng;
 use crate::{histograms, Error, Manifest};
 
 const RUN: &str = "s3";
@@ -27,18 +28,6 @@ const MIN_SEGMENTS: usize = 3;
 /// Pixel (x, y) of the image at `step`: RGB.
 fn pixel(x: usize, y: usize, step: usize) -> [u8; 3] {
     [(x * 15) as u8, (y * 20) as u8, ((x + y) * 7 + step) as u8]
-}
-
-/// Deterministic pseudo-random numbers (splitmix64).
-struct Rng(u64);
-impl Rng {
-    fn unit(&mut self) -> f32 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {
