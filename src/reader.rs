@@ -340,8 +340,9 @@ pub struct ScalarReader<R> {
     tags: RecentTags,
 }
 
-/// The last few tags seen, so that a tag is checked for UTF-8 once rather than in every
-/// event: bytes equal to a known tag are that tag.
+/// The last four tags seen (replaced in turn), so that a tag seen again soon is not checked
+/// for UTF-8 again: bytes equal to a known tag are that tag. A file that cycles through
+/// more tags than that has each event's tag checked.
 #[derive(Debug, Default)]
 struct RecentTags {
     tags: [String; 4],
@@ -429,7 +430,13 @@ impl<R: Read> ScalarReader<R> {
         let payload = match self.records.read_record() {
             Ok(Some(payload)) => payload,
             Ok(None) => return Ok(false),
-            Err(e) => return Err(e),
+            Err(e) => {
+                // Damage ends reading for good; an incomplete final record does not.
+                if !matches!(e, Error::Truncated { .. }) {
+                    self.failed = Some(e.clone());
+                }
+                return Err(e);
+            }
         };
         if let Some((wall_time, step, tag, x)) = fast_decode::scan_simple_scalar(payload) {
             if let Some(tag) = self.tags.check(tag) {

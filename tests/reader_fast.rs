@@ -845,3 +845,57 @@ fn reading_scalars_allocates_nothing_per_event() {
     // The record buffer may grow a few times as the reads get longer; nothing per event.
     assert!(allocs <= 8, "{allocs} allocations for 20,000 events");
 }
+
+#[test]
+fn damage_stops_the_scalar_reader_for_good_and_a_cut_record_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    for step in 0..10u32 {
+        w.add_scalar("loss", step as f32, step).unwrap();
+    }
+    w.close().unwrap();
+    let good = std::fs::read(w.path()).unwrap();
+    let count = |r: &mut ScalarReader<&[u8]>| {
+        let mut n = 0;
+        let end = r.for_each_scalar(|_| n += 1);
+        (n, end)
+    };
+
+    // A flipped payload byte in the 6th record: five scalars (the header event has none,
+    // so records 1..=4 are steps 0..=3 and record 5 is step 4: four before it), then the
+    // same CorruptRecord error on every later call, never the records after it.
+    let mut bad = good.clone();
+    let mut at = 0;
+    for _ in 0..5 {
+        let len = u64::from_le_bytes(bad[at..at + 8].try_into().unwrap()) as usize;
+        at += 12 + len + 4;
+    }
+    bad[at + 12] ^= 0x55;
+    let mut r = ScalarReader::new(&bad[..]);
+    let (n, end) = count(&mut r);
+    assert_eq!(n, 4);
+    let first = end.unwrap_err();
+    assert!(matches!(first, Error::CorruptRecord { .. }), "{first:?}");
+    for _ in 0..3 {
+        let again = r.read_event_scalars(|_| panic!("a scalar after the damage"));
+        assert_eq!(again.unwrap_err().to_string(), first.to_string());
+    }
+
+    // A cut final record: Truncated, and reading goes on once the rest is there.
+    let cut = good.len() - 7;
+    let mut data = good[..cut].to_vec();
+    let mut r = ScalarReader::new(std::io::Cursor::new(std::mem::take(&mut data)));
+    let mut n = 0;
+    let end = r.for_each_scalar(|_| n += 1);
+    assert!(matches!(end, Err(Error::Truncated { .. })), "{end:?}");
+    assert_eq!(n, 9);
+    let offset = r.offset() as usize;
+    let mut rest = ScalarReader::new(&good[offset..]);
+    let mut m = 0;
+    rest.for_each_scalar(|s| {
+        m += 1;
+        assert_eq!(s.step, 9);
+    })
+    .unwrap();
+    assert_eq!(m, 1);
+}
