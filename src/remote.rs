@@ -960,6 +960,45 @@ mod tests {
     use super::*;
     use crate::record::encode_record;
 
+    #[test]
+    fn every_cloud_url_maps_to_its_store_and_prefix() {
+        // Building a store makes no request: credentials are resolved at the first one, so
+        // these build here without any cloud (the Azure account name can be in the URL).
+        for (url, store, prefix) in [
+            ("s3://bucket/exp/run1", "AmazonS3", "exp/run1"),
+            ("s3a://bucket/exp/run1/", "AmazonS3", "exp/run1"),
+            ("gs://bucket/exp/run1", "GoogleCloudStorage", "exp/run1"),
+            (
+                "https://account.blob.core.windows.net/container/exp/run1",
+                "MicrosoftAzure",
+                "exp/run1",
+            ),
+            ("file:///tmp/exp/run1", "LocalFileSystem", "tmp/exp/run1"),
+            ("memory:///exp/run1", "InMemory", "exp/run1"),
+        ] {
+            let t = store_for_url(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(
+                t.store.to_string().starts_with(store),
+                "{url}: {} is not {store}",
+                t.store
+            );
+            assert_eq!(t.prefix.as_ref(), prefix, "{url}");
+            assert_eq!(t.url, url.trim_end_matches('/'));
+        }
+        for (url, why) in [
+            ("http://example.com/run", "not supported"),
+            ("s3://", "recognise"),
+        ] {
+            match store_for_url(url) {
+                Err(Error::InvalidUrl { reason, .. }) => {
+                    assert!(reason.to_lowercase().contains(why), "{url}: {reason}")
+                }
+                Err(e) => panic!("{url}: {e:?}"),
+                Ok(t) => panic!("{url}: built {}", t.store),
+            }
+        }
+    }
+
     fn uploader(segment_bytes: u64, segment_uploads: u32) -> Uploader {
         Uploader {
             url: "mem".into(),
