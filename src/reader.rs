@@ -430,13 +430,8 @@ impl<R: Read> ScalarReader<R> {
         let payload = match self.records.read_record() {
             Ok(Some(payload)) => payload,
             Ok(None) => return Ok(false),
-            Err(e) => {
-                // Damage ends reading for good; an incomplete final record does not.
-                if !matches!(e, Error::Truncated { .. }) {
-                    self.failed = Some(e.clone());
-                }
-                return Err(e);
-            }
+            // The record reader reports damage again on every later call by itself.
+            Err(e) => return Err(e),
         };
         if let Some((wall_time, step, tag, x)) = fast_decode::scan_simple_scalar(payload) {
             if let Some(tag) = self.tags.check(tag) {

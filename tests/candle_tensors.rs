@@ -25,22 +25,7 @@ fn simple_value(w: &BTreeMap<String, (i64, Vec<u8>)>, tag: &str) -> f32 {
     }
 }
 
-use common::{invalid, same, written};
-
-/// Deterministic values in [0, 1).
-fn unit(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect()
-}
+use common::{invalid, same, unit, written};
 
 #[test]
 fn scalars_of_every_dtype_and_one_element_shape() {

@@ -8,20 +8,7 @@ use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
 use tensorboard_writer::tensor::HostTensor;
 use tensorboard_writer::{Error, SummaryWriter};
 
-use common::{same, written};
-
-/// Deterministic values in [0, 1).
-fn unit(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect()
-}
+use common::{same, unit, written};
 
 #[test]
 fn host_tensors_write_what_the_slice_calls_write() {

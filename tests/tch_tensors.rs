@@ -15,20 +15,7 @@ use tensorboard_writer::{Embedding, SummaryWriter};
 
 const CPU: (Kind, Device) = (Kind::Float, Device::Cpu);
 
-use common::{invalid, same, written};
-
-/// Deterministic values in [0, 1).
-fn unit(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect()
-}
+use common::{invalid, same, unit, written};
 
 fn tensor<T: tch::kind::Element>(data: &[T], shape: &[i64]) -> Tensor {
     Tensor::from_slice(data).reshape(shape)

@@ -67,3 +67,19 @@ pub fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'stati
         other => panic!("expected InvalidInput, got {other:?}"),
     }
 }
+
+/// `n` deterministic values in `[0, 1)` (a linear congruential generator seeded by `seed`),
+/// for the tensor tests' data.
+pub fn unit(n: usize, seed: u64) -> Vec<f32> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 40) as f32 / (1u64 << 24) as f32
+        })
+        .collect()
+}
