@@ -127,6 +127,7 @@ fn main() -> Result<(), Error> {
     scalars::scalars(logdir, &mut m)?;
     scalars::threads(logdir, &mut m)?;
     scalars::two_files(logdir, &mut m)?;
+    scalars::ranks(logdir, &mut m)?;
     text::text(logdir, &mut m)?;
     histograms::write(logdir, &mut m)?;
     images::write(logdir, &mut m)?;

@@ -159,3 +159,37 @@ pub fn two_files(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Four ranks of one distributed job, as each process would see its launcher's environment:
+/// `RankLayout::Subdirectories` gives runs `ranks/rank_0` … `ranks/rank_3`, and
+/// `RankLayout::MainOnly` a writer on rank 0 alone, into run `ranks_main`.
+pub fn ranks(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
+    use tensorboard_writer::rank::{Rank, RankLayout};
+    for r in 0..4usize {
+        let env = [("RANK", r.to_string()), ("WORLD_SIZE", "4".to_string())];
+        let rank =
+            Rank::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))?;
+        if let Some(w) = rank.writer(logdir.join("ranks"), RankLayout::Subdirectories)? {
+            let run = format!("ranks/rank_{r}");
+            for step in 0..10u32 {
+                let v = r as f32 * 10.0 + step as f32 * 0.5;
+                w.add_scalar("throughput", v, step)?;
+                m.expect(&run, "throughput", step.into(), v, None);
+            }
+            w.close()?;
+        }
+        match rank.writer(logdir.join("ranks_main"), RankLayout::MainOnly)? {
+            Some(w) => {
+                for step in 0..10u32 {
+                    let v = 1.0 / (1.0 + step as f32);
+                    w.add_scalar("loss", v, step)?;
+                    m.expect("ranks_main", "loss", step.into(), v, None);
+                }
+                w.close()?;
+            }
+            None if r != 0 => {}
+            None => return Err("rank 0 got no MainOnly writer".into()),
+        }
+    }
+    Ok(())
+}
