@@ -2,7 +2,10 @@
 //! [`SummaryWriter`](crate::SummaryWriter).
 //!
 //! Logging calls encode each event straight into a pre-allocated *front* buffer while holding
-//! a mutex for little more than a memcpy. One background thread swaps that buffer for its
+//! a spin lock for little more than a memcpy (a spin lock because its release is a plain
+//! store: one atomic read-modify-write per event instead of a mutex's two; waiting, for room
+//! or for a flush, goes through the state mutex and its condition variables). One background
+//! thread swaps that buffer for its
 //! empty *back* buffer, computes the record checksums, and writes the bytes out: every
 //! flush interval, whenever the front buffer passes a quarter of its size, on
 //! [`flush`](EventFile::flush), on [`close`](EventFile::close) and on drop. The logging thread
@@ -25,7 +28,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use parking_lot::{Condvar, Mutex, MutexGuard};
+use parking_lot::{Condvar, Mutex};
+use spin::mutex::SpinMutex;
+use spin::relax::Yield;
 
 use crate::error::{Error, Result};
 use crate::record::{self, FOOTER_LEN, HEADER_LEN};
@@ -94,13 +99,20 @@ pub(crate) struct Options {
 /// Smallest accepted `max_pending_bytes`.
 pub(crate) const MIN_PENDING_BYTES: usize = 256;
 
-struct State {
+/// What logging calls append to, behind its own spin lock (see [`Shared::front`]).
+struct Front {
     /// Complete, unsealed records waiting for the background thread.
-    front: Vec<u8>,
-    /// The background thread's empty buffer, when it is not writing one.
-    spare: Option<Vec<u8>>,
+    buf: Vec<u8>,
     /// Bytes accepted since the file was opened.
     appended: u64,
+    /// The file is closing or failed, or its thread exited: appends take the slow path,
+    /// which says which (from [`State`]). Set under the state lock.
+    blocked: bool,
+}
+
+struct State {
+    /// The background thread's empty buffer, when it is not writing one.
+    spare: Option<Vec<u8>>,
     /// Bytes written to the file (and synced, in durable mode).
     written: u64,
     /// Bytes someone is waiting to see written.
@@ -131,6 +143,11 @@ impl State {
 }
 
 struct Shared {
+    /// The front buffer. A spin lock, because what it guards is a `memcpy` long and its
+    /// release is a plain store: one atomic read-modify-write per logged event where a
+    /// mutex takes two, about 10 ns of the ~50 an `add_scalar` costs (BENCHMARKS.md). When
+    /// both are taken, `state` is taken first.
+    front: SpinMutex<Front, Yield>,
     state: Mutex<State>,
     /// Wakes the background thread.
     work: Condvar,
@@ -336,10 +353,13 @@ impl EventFile {
         opts.validate()?;
         let buf_cap = opts.max_pending_bytes / 2;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                front: Vec::with_capacity(buf_cap),
-                spare: Some(Vec::with_capacity(buf_cap)),
+            front: SpinMutex::new(Front {
+                buf: Vec::with_capacity(buf_cap),
                 appended: 0,
+                blocked: false,
+            }),
+            state: Mutex::new(State {
+                spare: Some(Vec::with_capacity(buf_cap)),
                 written: 0,
                 flush_target: 0,
                 waiting_for_room: 0,
@@ -404,25 +424,35 @@ impl EventFile {
         self.append_frame(frame.len(), |out| out.extend_from_slice(frame))
     }
 
-    /// Holds the lock while `write` appends exactly `rec` bytes of whole record frames.
+    /// Holds the front lock while `write` appends exactly `rec` bytes of whole record
+    /// frames; takes the slow path when the buffer is full or the file closing or failed.
     #[inline]
     fn append_frame(&self, rec: usize, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-        let mut st = self.shared.state.lock();
-        if st.error.is_some() || st.closing || st.front.len() + rec > self.shared.buf_cap {
-            self.wait_for_room(&mut st, rec)?;
+        let mut front = self.shared.front.lock();
+        if front.blocked || front.buf.len() + rec > self.shared.buf_cap {
+            drop(front);
+            return self.append_slow(rec, write);
         }
-        let before = st.front.len();
-        write(&mut st.front);
-        debug_assert_eq!(st.front.len() - before, rec, "record length mismatch");
-        st.appended += rec as u64;
-        if before < self.shared.threshold && st.front.len() >= self.shared.threshold {
+        let before = front.buf.len();
+        write(&mut front.buf);
+        debug_assert_eq!(front.buf.len() - before, rec, "record length mismatch");
+        front.appended += rec as u64;
+        let wake = before < self.shared.threshold && front.buf.len() >= self.shared.threshold;
+        drop(front);
+        if wake {
+            // Under the state lock, so that the background thread cannot be between its
+            // look at the buffer and its wait.
+            let _st = self.shared.state.lock();
             self.shared.work.notify_one();
         }
         Ok(())
     }
 
+    /// [`append_frame`](Self::append_frame) when the front buffer has no room, or the file
+    /// is closing or failed: waits for room (back-pressure), or returns the error.
     #[cold]
-    fn wait_for_room(&self, st: &mut MutexGuard<'_, State>, rec: usize) -> Result<()> {
+    fn append_slow(&self, rec: usize, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+        let mut st = self.shared.state.lock();
         loop {
             if let Some(e) = st.returned_error() {
                 return Err(e);
@@ -434,14 +464,24 @@ impl EventFile {
                 // Cannot happen: the thread only exits on close or with an error set.
                 return Err(self.stopped());
             }
-            // An empty front buffer takes any record, however large, so nothing is refused
-            // for its size.
-            if st.front.is_empty() || st.front.len() + rec <= self.shared.buf_cap {
-                return Ok(());
+            {
+                let mut front = self.shared.front.lock();
+                // An empty front buffer takes any record, however large, so nothing is
+                // refused for its size.
+                if front.buf.is_empty() || front.buf.len() + rec <= self.shared.buf_cap {
+                    let before = front.buf.len();
+                    write(&mut front.buf);
+                    debug_assert_eq!(front.buf.len() - before, rec, "record length mismatch");
+                    front.appended += rec as u64;
+                    if front.buf.len() >= self.shared.threshold {
+                        self.shared.work.notify_one();
+                    }
+                    return Ok(());
+                }
             }
             st.waiting_for_room += 1;
             self.shared.work.notify_one();
-            self.shared.progress.wait(st);
+            self.shared.progress.wait(&mut st);
             st.waiting_for_room -= 1;
         }
     }
@@ -462,7 +502,7 @@ impl EventFile {
     /// before the call, once they are written to the sink.
     fn flush_local(&self) -> Result<u64> {
         let mut st = self.shared.state.lock();
-        let target = st.appended;
+        let target = self.shared.front.lock().appended;
         if st.written < target && !st.exited && st.error.is_none() {
             st.flush_target = st.flush_target.max(target);
             self.shared.work.notify_one();
@@ -488,7 +528,7 @@ impl EventFile {
     /// Most bytes held at once for data not yet written, since the file was opened.
     pub(crate) fn peak_pending_bytes(&self) -> usize {
         let st = self.shared.state.lock();
-        st.peak_pending.max(st.front.len())
+        st.peak_pending.max(self.shared.front.lock().buf.len())
     }
 
     /// The background thread's error, if it has failed.
@@ -531,6 +571,7 @@ impl EventFile {
         {
             let mut st = self.shared.state.lock();
             st.closing = true;
+            self.shared.front.lock().blocked = true;
             self.shared.work.notify_one();
             self.shared.progress.notify_all();
         }
@@ -542,7 +583,7 @@ impl EventFile {
         if let Some(e) = st.returned_error() {
             return Err(e);
         }
-        if st.written < st.appended {
+        if st.written < self.shared.front.lock().appended {
             return Err(self.stopped());
         }
         Ok(())
@@ -598,6 +639,7 @@ impl Drop for ExitGuard {
     fn drop(&mut self) {
         let mut st = self.0.state.lock();
         st.exited = true;
+        self.0.front.lock().blocked = true;
         if std::thread::panicking() && st.error.is_none() {
             st.error = Some(stopped_error(&self.0.path));
         }
@@ -614,11 +656,11 @@ impl Worker {
                 let mut st = self.shared.state.lock();
                 loop {
                     let due = Instant::now() >= next_tick;
-                    let has_data = !st.front.is_empty();
-                    if has_data
+                    let len = self.shared.front.lock().buf.len();
+                    if len > 0
                         && (due
                             || st.closing
-                            || st.front.len() >= self.shared.threshold
+                            || len >= self.shared.threshold
                             || st.waiting_for_room > 0
                             || st.flush_target > st.written)
                     {
@@ -632,12 +674,15 @@ impl Worker {
                     }
                     self.shared.work.wait_until(&mut st, next_tick);
                 }
-                st.peak_pending = st.peak_pending.max(st.front.len());
                 let spare = st.spare.take().unwrap_or_default();
-                let back = std::mem::replace(&mut st.front, spare);
+                let (back, appended) = {
+                    let mut front = self.shared.front.lock();
+                    st.peak_pending = st.peak_pending.max(front.buf.len());
+                    (std::mem::replace(&mut front.buf, spare), front.appended)
+                };
                 // Callers blocked on a full buffer can go on.
                 self.shared.progress.notify_all();
-                (back, st.appended)
+                (back, appended)
             };
 
             let result = self.write(&mut back);
@@ -651,7 +696,9 @@ impl Worker {
             }
             let mut st = self.shared.state.lock();
             // The front buffer only grew while `back` was being written: the peak is now.
-            st.peak_pending = st.peak_pending.max(st.front.len() + written_len);
+            st.peak_pending = st
+                .peak_pending
+                .max(self.shared.front.lock().buf.len() + written_len);
             st.spare = Some(back);
             match result {
                 Ok(()) => st.written = target,
@@ -660,6 +707,7 @@ impl Worker {
                         path: self.shared.path.clone(),
                         source: Arc::new(e),
                     });
+                    self.shared.front.lock().blocked = true;
                 }
             }
             self.shared.progress.notify_all();
@@ -857,7 +905,7 @@ pub(crate) mod tests {
             stuck_at <= 16,
             "caller was not held back: {stuck_at} records accepted"
         );
-        assert!(f.shared.state.lock().front.capacity() <= 512);
+        assert!(f.shared.front.lock().buf.capacity() <= 512);
         drop(gate);
         t.join().unwrap();
         f.flush().unwrap();
