@@ -885,6 +885,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn passing_a_quarter_of_the_buffer_wakes_the_writer_every_time() {
+        // No timer within the test: only the callers' wake-ups can get the data written.
+        // 4 KiB buffers wake at 1 KiB; each round crosses it once, from a fresh buffer.
+        let sink = MemSink::default();
+        let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(8192)).unwrap();
+        let payload = [7u8; 84]; // 100-byte records
+        for round in 1..=50usize {
+            for _ in 0..11 {
+                f.append(&payload).unwrap();
+            }
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while records(&sink.data.lock()).len() < round * 11 {
+                assert!(
+                    Instant::now() < deadline,
+                    "round {round}: the background thread was not woken"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    #[test]
     fn full_buffer_blocks_the_caller_until_the_disk_catches_up() {
         let sink = MemSink::default();
         let f =
