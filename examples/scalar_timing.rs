@@ -129,7 +129,7 @@ fn parts() {
         "parking_lot::Mutex lock + unlock: {:.1} ns",
         start.elapsed().as_nanos() as f64 / f64::from(N)
     );
-    let spin = spin::mutex::SpinMutex::<u64, spin::relax::Yield>::new(0);
+    let spin = spin::mutex::SpinMutex::<u64>::new(0);
     let start = Instant::now();
     for _ in 0..N {
         *black_box(&spin).lock() += 1;

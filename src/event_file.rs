@@ -29,8 +29,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Condvar, Mutex};
-use spin::mutex::SpinMutex;
-use spin::relax::Yield;
+use spin::mutex::{SpinMutex, SpinMutexGuard};
 
 use crate::error::{Error, Result};
 use crate::record::{self, FOOTER_LEN, HEADER_LEN};
@@ -143,11 +142,11 @@ impl State {
 }
 
 struct Shared {
-    /// The front buffer. A spin lock, because what it guards is a `memcpy` long and its
-    /// release is a plain store: one atomic read-modify-write per logged event where a
-    /// mutex takes two, about 10 ns of the ~50 an `add_scalar` costs (BENCHMARKS.md). When
-    /// both are taken, `state` is taken first.
-    front: SpinMutex<Front, Yield>,
+    /// The front buffer, taken through [`Shared::front`]. A spin lock, because what it
+    /// guards is a `memcpy` long and its release is a plain store: one atomic
+    /// read-modify-write per logged event where a mutex takes two, about 10 ns of the ~50 an
+    /// `add_scalar` costs (BENCHMARKS.md). When both are taken, `state` is taken first.
+    front: SpinMutex<Front>,
     state: Mutex<State>,
     /// Wakes the background thread.
     work: Condvar,
@@ -158,6 +157,41 @@ struct Shared {
     /// Front-buffer fill that wakes the background thread early.
     threshold: usize,
     path: PathBuf,
+}
+
+impl Shared {
+    /// Takes the front buffer's lock: one compare-and-swap when it is free, which it
+    /// nearly always is.
+    #[inline]
+    fn front(&self) -> SpinMutexGuard<'_, Front> {
+        match self.front.try_lock() {
+            Some(front) => front,
+            None => self.front_contended(),
+        }
+    }
+
+    /// Waits for the front buffer's lock: spins briefly, then yields the core, then sleeps,
+    /// so that a holder that was descheduled (even one of lower real-time priority, which a
+    /// waiter that only yields could starve) gets to run and release it.
+    #[cold]
+    fn front_contended(&self) -> SpinMutexGuard<'_, Front> {
+        let mut waits = 0u32;
+        loop {
+            while self.front.is_locked() {
+                waits += 1;
+                if waits < 8 {
+                    std::hint::spin_loop();
+                } else if waits < 1024 {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+            }
+            if let Some(front) = self.front.try_lock() {
+                return front;
+            }
+        }
+    }
 }
 
 /// One open event file and its background writer.
@@ -428,7 +462,7 @@ impl EventFile {
     /// frames; takes the slow path when the buffer is full or the file closing or failed.
     #[inline]
     fn append_frame(&self, rec: usize, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-        let mut front = self.shared.front.lock();
+        let mut front = self.shared.front();
         if front.blocked || front.buf.len() + rec > self.shared.buf_cap {
             drop(front);
             return self.append_slow(rec, write);
@@ -465,7 +499,7 @@ impl EventFile {
                 return Err(self.stopped());
             }
             {
-                let mut front = self.shared.front.lock();
+                let mut front = self.shared.front();
                 // An empty front buffer takes any record, however large, so nothing is
                 // refused for its size.
                 if front.buf.is_empty() || front.buf.len() + rec <= self.shared.buf_cap {
@@ -502,7 +536,7 @@ impl EventFile {
     /// before the call, once they are written to the sink.
     fn flush_local(&self) -> Result<u64> {
         let mut st = self.shared.state.lock();
-        let target = self.shared.front.lock().appended;
+        let target = self.shared.front().appended;
         if st.written < target && !st.exited && st.error.is_none() {
             st.flush_target = st.flush_target.max(target);
             self.shared.work.notify_one();
@@ -528,7 +562,7 @@ impl EventFile {
     /// Most bytes held at once for data not yet written, since the file was opened.
     pub(crate) fn peak_pending_bytes(&self) -> usize {
         let st = self.shared.state.lock();
-        st.peak_pending.max(self.shared.front.lock().buf.len())
+        st.peak_pending.max(self.shared.front().buf.len())
     }
 
     /// The background thread's error, if it has failed.
@@ -571,7 +605,7 @@ impl EventFile {
         {
             let mut st = self.shared.state.lock();
             st.closing = true;
-            self.shared.front.lock().blocked = true;
+            self.shared.front().blocked = true;
             self.shared.work.notify_one();
             self.shared.progress.notify_all();
         }
@@ -583,7 +617,7 @@ impl EventFile {
         if let Some(e) = st.returned_error() {
             return Err(e);
         }
-        if st.written < self.shared.front.lock().appended {
+        if st.written < self.shared.front().appended {
             return Err(self.stopped());
         }
         Ok(())
@@ -639,7 +673,7 @@ impl Drop for ExitGuard {
     fn drop(&mut self) {
         let mut st = self.0.state.lock();
         st.exited = true;
-        self.0.front.lock().blocked = true;
+        self.0.front().blocked = true;
         if std::thread::panicking() && st.error.is_none() {
             st.error = Some(stopped_error(&self.0.path));
         }
@@ -656,7 +690,7 @@ impl Worker {
                 let mut st = self.shared.state.lock();
                 loop {
                     let due = Instant::now() >= next_tick;
-                    let len = self.shared.front.lock().buf.len();
+                    let len = self.shared.front().buf.len();
                     if len > 0
                         && (due
                             || st.closing
@@ -676,7 +710,7 @@ impl Worker {
                 }
                 let spare = st.spare.take().unwrap_or_default();
                 let (back, appended) = {
-                    let mut front = self.shared.front.lock();
+                    let mut front = self.shared.front();
                     st.peak_pending = st.peak_pending.max(front.buf.len());
                     (std::mem::replace(&mut front.buf, spare), front.appended)
                 };
@@ -698,7 +732,7 @@ impl Worker {
             // The front buffer only grew while `back` was being written: the peak is now.
             st.peak_pending = st
                 .peak_pending
-                .max(self.shared.front.lock().buf.len() + written_len);
+                .max(self.shared.front().buf.len() + written_len);
             st.spare = Some(back);
             match result {
                 Ok(()) => st.written = target,
@@ -707,7 +741,7 @@ impl Worker {
                         path: self.shared.path.clone(),
                         source: Arc::new(e),
                     });
-                    self.shared.front.lock().blocked = true;
+                    self.shared.front().blocked = true;
                 }
             }
             self.shared.progress.notify_all();
@@ -927,7 +961,7 @@ pub(crate) mod tests {
             stuck_at <= 16,
             "caller was not held back: {stuck_at} records accepted"
         );
-        assert!(f.shared.front.lock().buf.capacity() <= 512);
+        assert!(f.shared.front().buf.capacity() <= 512);
         drop(gate);
         t.join().unwrap();
         f.flush().unwrap();
