@@ -6,6 +6,8 @@
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
+//! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
+//!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
 //!
 //! - `batches`: 4000 batches of 1000 `add_scalar("loss", …)` calls on one writer with default
@@ -16,6 +18,8 @@
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
 //!   compare-and-swap, uncontended, a million times each.
+//! - `calls N`: N `add_scalar` calls in one function of their own (`run_calls`), for
+//!   callgrind: its instruction count divided by N is the instructions per call.
 //!
 //! Logs go to a fresh directory under the system's temporary directory, removed at the end.
 
@@ -39,8 +43,15 @@ fn main() -> Result<(), Error> {
             parts();
             Ok(())
         }
+        "calls" => {
+            let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(101_000);
+            SummaryWriter::new(&dir).and_then(|w| {
+                run_calls(&w, n)?;
+                w.close()
+            })
+        }
         other => {
-            eprintln!("unknown mode {other:?}: batches, threads N [MAX_PENDING], parts");
+            eprintln!("unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, calls N");
             std::process::exit(2);
         }
     };
@@ -74,6 +85,15 @@ fn batches(dir: &std::path::Path) -> Result<(), Error> {
         at(0.5),
         at(0.9)
     );
+    Ok(())
+}
+
+/// `n` calls, kept out of line so that callgrind can count them alone.
+#[inline(never)]
+fn run_calls(writer: &SummaryWriter, n: u64) -> Result<(), Error> {
+    for step in 0..n {
+        writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+    }
     Ok(())
 }
 

@@ -191,7 +191,7 @@ pub(crate) const SMALL_RECORD: usize = 128;
 /// the record footer (4).
 const PREFIX_CAP: usize = SMALL_RECORD - 40;
 
-/// Prefixes up to this long (tags up to about 24 bytes) take a shorter copy in
+/// Prefixes up to this long (a tag of up to 25 bytes in no scope) take a shorter copy in
 /// [`ScalarPrefix::frame`].
 const SHORT_PREFIX: usize = 32;
 
@@ -297,8 +297,8 @@ impl ScalarPrefix {
             p += 1;
         }
         // A fixed-size copy (p <= 12 + 9 + 11, so it fits); the bytes past `len` are
-        // overwritten next. Short prefixes (most tags) copy fewer bytes: fewer stores for
-        // the lock's atomic instruction right after to wait for.
+        // overwritten next. Short prefixes copy fewer bytes: fewer stores for the lock's
+        // atomic instruction right after to wait for.
         if self.len <= SHORT_PREFIX {
             frame[p..p + SHORT_PREFIX].copy_from_slice(&self.bytes[..SHORT_PREFIX]);
         } else {

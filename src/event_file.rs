@@ -4,12 +4,11 @@
 //! Logging calls encode each event straight into a pre-allocated *front* buffer while holding
 //! a spin lock for little more than a memcpy (a spin lock because its release is a plain
 //! store: one atomic read-modify-write per event instead of a mutex's two; waiting, for room
-//! or for a flush, goes through the state mutex and its condition variables). One background
-//! thread swaps that buffer for its
-//! empty *back* buffer, computes the record checksums, and writes the bytes out: every
-//! flush interval, whenever the front buffer passes a quarter of its size, on
-//! [`flush`](EventFile::flush), on [`close`](EventFile::close) and on drop. The logging thread
-//! never touches the file.
+//! or for a flush, goes through the state mutex and its condition variables). One
+//! background thread swaps that buffer for its empty *back* buffer, computes the record
+//! checksums, and writes the bytes out: every flush interval, whenever the front buffer passes
+//! a quarter of its size, on [`flush`](EventFile::flush), on [`close`](EventFile::close) and
+//! on drop. The logging thread never touches the file.
 //!
 //! Memory is bounded: the two buffers hold `max_pending_bytes / 2` each. When the disk cannot
 //! keep up and the front buffer is full, the logging thread waits until the background thread
@@ -107,6 +106,19 @@ struct Front {
     /// The file is closing or failed, or its thread exited: appends take the slow path,
     /// which says which (from [`State`]). Set under the state lock.
     blocked: bool,
+}
+
+impl Front {
+    /// Appends what `write` writes, exactly `rec` bytes of whole record frames; true when
+    /// that took the buffer past `threshold` (time to wake the background thread).
+    #[inline]
+    fn push(&mut self, rec: usize, threshold: usize, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+        let before = self.buf.len();
+        write(&mut self.buf);
+        debug_assert_eq!(self.buf.len() - before, rec, "record length mismatch");
+        self.appended += rec as u64;
+        before < threshold && self.buf.len() >= threshold
+    }
 }
 
 struct State {
@@ -467,11 +479,7 @@ impl EventFile {
             drop(front);
             return self.append_slow(rec, write);
         }
-        let before = front.buf.len();
-        write(&mut front.buf);
-        debug_assert_eq!(front.buf.len() - before, rec, "record length mismatch");
-        front.appended += rec as u64;
-        let wake = before < self.shared.threshold && front.buf.len() >= self.shared.threshold;
+        let wake = front.push(rec, self.shared.threshold, write);
         drop(front);
         if wake {
             // Under the state lock, so that the background thread cannot be between its
@@ -503,11 +511,9 @@ impl EventFile {
                 // An empty front buffer takes any record, however large, so nothing is
                 // refused for its size.
                 if front.buf.is_empty() || front.buf.len() + rec <= self.shared.buf_cap {
-                    let before = front.buf.len();
-                    write(&mut front.buf);
-                    debug_assert_eq!(front.buf.len() - before, rec, "record length mismatch");
-                    front.appended += rec as u64;
-                    if front.buf.len() >= self.shared.threshold {
+                    if front.push(rec, self.shared.threshold, write) {
+                        // The state lock is held: the background thread is not between its
+                        // look at the buffer and its wait.
                         self.shared.work.notify_one();
                     }
                     return Ok(());

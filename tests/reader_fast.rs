@@ -756,15 +756,22 @@ fn a_decode_error_carries_prosts_message() {
     assert_eq!(fast_err, prost_err);
 }
 
-#[test]
-fn truncation_resumes_when_the_file_grows() {
+/// The bytes of an event file holding `tag` = 0..10 at steps 0..10 (the directory it is in
+/// lives as long as the returned guard).
+fn ten_scalars(tag: &str) -> (tempfile::TempDir, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let w = SummaryWriter::new(dir.path()).unwrap();
     for step in 0..10u32 {
-        w.add_scalar("x", step as f32, step).unwrap();
+        w.add_scalar(tag, step as f32, step).unwrap();
     }
     w.close().unwrap();
-    let full = std::fs::read(w.path()).unwrap();
+    let bytes = std::fs::read(w.path()).unwrap();
+    (dir, bytes)
+}
+
+#[test]
+fn truncation_resumes_when_the_file_grows() {
+    let (dir, full) = ten_scalars("x");
     let path = dir.path().join("growing.tfevents");
     std::fs::write(&path, &full[..full.len() - 10]).unwrap();
     let mut r = ScalarReader::open(&path).unwrap();
@@ -848,13 +855,7 @@ fn reading_scalars_allocates_nothing_per_event() {
 
 #[test]
 fn damage_stops_the_scalar_reader_for_good_and_a_cut_record_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let w = SummaryWriter::new(dir.path()).unwrap();
-    for step in 0..10u32 {
-        w.add_scalar("loss", step as f32, step).unwrap();
-    }
-    w.close().unwrap();
-    let good = std::fs::read(w.path()).unwrap();
+    let (_dir, good) = ten_scalars("loss");
     let count = |r: &mut ScalarReader<&[u8]>| {
         let mut n = 0;
         let end = r.for_each_scalar(|_| n += 1);
