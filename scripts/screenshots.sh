@@ -36,7 +36,7 @@ log() { printf 'screenshots: %s\n' "$*" >&2; }
 if ! "$VENV/bin/python" -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$TB_VERSION')" 2>/dev/null; then
     log "installing tensorboard==$TB_VERSION into $VENV"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "tensorboard==$TB_VERSION"
+    "$VENV/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check "tensorboard==$TB_VERSION"
 fi
 PY=$VENV/bin/python
 

@@ -7,8 +7,9 @@
 #
 # Creates a Python virtual environment at target/tch-venv (or $TCH_VENV) and installs
 # torch==2.13.0 into it, unless it holds that version already (the CUDA wheel with its
-# nvidia-* dependencies: about 4.5 GB, a minute or two on a fast link; it runs on CPU-only
-# machines). Then it exports:
+# nvidia-* dependencies: about 4.7 GB on disk, a minute or two on a fast link; it runs on
+# CPU-only machines; PyPI has no CPU-only build and download.pytorch.org is not reachable
+# here). pip runs without its cache, so the wheels are not kept a second time. Then it exports:
 #
 #   PATH                    the venv's bin/ first: torch-sys's build script runs `python`
 #                           to ask torch where libtorch is
@@ -29,7 +30,13 @@ _tch_env_main() {
     if [ "${version%%+*}" != "2.13.0" ]; then
         echo "tch-env: installing torch==2.13.0 into $venv" >&2
         python3 -m venv "$venv" >&2 || return 1
-        "$venv/bin/pip" install --quiet torch==2.13.0 >&2 || return 1
+        # --no-cache-dir: no second copy of the wheels (gigabytes) in ~/.cache/pip.
+        if ! "$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check \
+            torch==2.13.0 >&2; then
+            echo "tch-env: pip failed; free space where the venv goes:" >&2
+            df -h "$(dirname "$venv")" >&2
+            return 1
+        fi
     fi
     lib="$("$venv/bin/python" -c 'import importlib.util as u, os; print(os.path.join(u.find_spec("torch").submodule_search_locations[0], "lib"))')" || return 1
     if [ ! -e "$lib/libtorch_cpu.so" ]; then
