@@ -6,6 +6,7 @@
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
+//! cargo run --release --example scalar_timing -- latency      # every call timed alone
 //! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
 //!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
@@ -18,6 +19,12 @@
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
 //!   compare-and-swap, uncontended, a million times each.
+//! - `latency`: 2,000,000 `add_scalar` calls timed one by one, each between two
+//!   `Instant::now()` reads, alternating with the same two reads around nothing (the timer's
+//!   own cost); prints the percentiles of both, up to the slowest call, and the median and
+//!   mean with the timer's cost taken off. The mean includes the rare slow calls (waking the
+//!   background thread, a buffer swap, the VM taking the core away); the median is the
+//!   typical call.
 //! - `calls N`: N `add_scalar` calls in one function of their own (`run_calls`), for
 //!   callgrind: its instruction count divided by N is the instructions per call.
 //!
@@ -43,6 +50,7 @@ fn main() -> Result<(), Error> {
             parts();
             Ok(())
         }
+        "latency" => latency(&dir),
         "calls" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(101_000);
             SummaryWriter::new(&dir).and_then(|w| {
@@ -51,7 +59,9 @@ fn main() -> Result<(), Error> {
             })
         }
         other => {
-            eprintln!("unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, calls N");
+            eprintln!(
+                "unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, latency, calls N"
+            );
             std::process::exit(2);
         }
     };
@@ -84,6 +94,56 @@ fn batches(dir: &std::path::Path) -> Result<(), Error> {
         at(0.1),
         at(0.5),
         at(0.9)
+    );
+    Ok(())
+}
+
+fn latency(dir: &std::path::Path) -> Result<(), Error> {
+    const N: usize = 2_000_000;
+    let writer = SummaryWriter::new(dir)?;
+    let mut step = 0u64;
+    for _ in 0..100_000 {
+        writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+        step += 1;
+    }
+    // Allocated before timing: pushing into them allocates nothing.
+    let mut timer = Vec::with_capacity(N);
+    let mut calls = Vec::with_capacity(N);
+    for i in 0..N {
+        let t0 = Instant::now();
+        let t1 = Instant::now();
+        timer.push((t1 - t0).as_nanos() as u64);
+        let t0 = Instant::now();
+        writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+        let t1 = Instant::now();
+        calls.push((t1 - t0).as_nanos() as u64);
+        step += 1;
+        if i % 100_000 == 99_999 {
+            writer.flush()?;
+        }
+    }
+    writer.close()?;
+    let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len() as f64;
+    let (timer_mean, calls_mean) = (mean(&timer), mean(&calls));
+    timer.sort_unstable();
+    calls.sort_unstable();
+    let at = |v: &[u64], q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    for (name, v) in [("timer alone", &timer), ("add_scalar + timer", &calls)] {
+        println!(
+            "{name:>18}: p50 {} ns, p90 {}, p99 {}, p99.9 {}, p99.99 {}, max {}, mean {:.1}",
+            at(v, 0.5),
+            at(v, 0.9),
+            at(v, 0.99),
+            at(v, 0.999),
+            at(v, 0.9999),
+            at(v, 1.0),
+            mean(v)
+        );
+    }
+    println!(
+        "add_scalar per call, timer's cost taken off: median {} ns, mean {:.1} ns",
+        at(&calls, 0.5) as i64 - at(&timer, 0.5) as i64,
+        calls_mean - timer_mean
     );
     Ok(())
 }
