@@ -44,6 +44,24 @@ fn status_kb(field: &str) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// Starts `THREADS` threads, thread `t` running `f(clone of w, t)`.
+fn spawn_on_clones<R: Send + 'static>(
+    w: &SummaryWriter,
+    f: impl Fn(SummaryWriter, u32) -> R + Send + Clone + 'static,
+) -> Vec<std::thread::JoinHandle<R>> {
+    (0..THREADS)
+        .map(|t| {
+            let (w, f) = (w.clone(), f.clone());
+            std::thread::spawn(move || f(w, t))
+        })
+        .collect()
+}
+
+/// Joins the threads, in order, with their results (a thread's panic fails the test).
+fn join_all<R>(threads: Vec<std::thread::JoinHandle<R>>) -> Vec<R> {
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
 /// The big run, in the child process. A no-op in a normal test run.
 #[test]
 fn concurrency_child_process() {
@@ -57,20 +75,12 @@ fn concurrency_child_process() {
         .max_pending_bytes(MAX_PENDING)
         .build()
         .unwrap();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let w = w.clone();
-            std::thread::spawn(move || {
-                let tag = format!("t{t}");
-                for step in 0..n {
-                    w.add_scalar(&tag, step as f32, step).unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    join_all(spawn_on_clones(&w, move |w, t| {
+        let tag = format!("t{t}");
+        for step in 0..n {
+            w.add_scalar(&tag, step as f32, step).unwrap();
+        }
+    }));
     w.close().unwrap();
     let elapsed = started.elapsed();
     let mut out = std::io::stdout();
@@ -200,43 +210,37 @@ fn closing_while_other_threads_log_is_clean() {
             .max_pending_bytes(if round % 2 == 0 { 2048 } else { 1 << 20 })
             .build()
             .unwrap();
-        let threads: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let w = w.clone();
-                std::thread::spawn(move || {
-                    let tag = format!("t{t}");
-                    let mut step = 0u32;
-                    loop {
-                        // Three ways in: add_scalar, the merged-step builder, and (thread 2)
-                        // flushes in between.
-                        let r = if t % 2 == 0 {
-                            w.add_scalar(&tag, step as f32, step)
-                        } else {
-                            w.step(step).scalar(&tag, step as f32).write()
-                        };
-                        match r {
-                            Ok(()) => step += 1,
-                            Err(Error::Closed) => break,
-                            Err(e) => panic!("thread {t}: {e}"),
-                        }
-                        if t == 2 && step % 1000 == 0 {
-                            w.flush().unwrap(); // Ok during and after the close too
-                        }
-                    }
-                    // Stays closed.
-                    assert!(matches!(
-                        w.add_scalar(&tag, 0.0f32, 0u32),
-                        Err(Error::Closed)
-                    ));
-                    w.flush().unwrap();
-                    step
-                })
-            })
-            .collect();
+        let threads = spawn_on_clones(&w, |w, t| {
+            let tag = format!("t{t}");
+            let mut step = 0u32;
+            loop {
+                // Three ways in: add_scalar, the merged-step builder, and (thread 2)
+                // flushes in between.
+                let r = if t % 2 == 0 {
+                    w.add_scalar(&tag, step as f32, step)
+                } else {
+                    w.step(step).scalar(&tag, step as f32).write()
+                };
+                match r {
+                    Ok(()) => step += 1,
+                    Err(Error::Closed) => break,
+                    Err(e) => panic!("thread {t}: {e}"),
+                }
+                if t == 2 && step % 1000 == 0 {
+                    w.flush().unwrap(); // Ok during and after the close too
+                }
+            }
+            // Stays closed.
+            assert!(matches!(
+                w.add_scalar(&tag, 0.0f32, 0u32),
+                Err(Error::Closed)
+            ));
+            w.flush().unwrap();
+            step
+        });
         std::thread::sleep(Duration::from_millis(round % 5 * 4));
         w.close().unwrap();
-        let accepted: Vec<u32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-        assert_exactly_accepted(dir.path(), &accepted);
+        assert_exactly_accepted(dir.path(), &join_all(threads));
     }
 }
 
@@ -247,21 +251,15 @@ fn dropping_handles_on_many_threads_while_others_log_loses_nothing() {
         .max_pending_bytes(4096)
         .build()
         .unwrap();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let w = w.clone();
-            std::thread::spawn(move || {
-                let tag = format!("t{t}");
-                let n = 2_000 * (t + 1);
-                for step in 0..n {
-                    w.add_scalar(&tag, step as f32, step).unwrap();
-                }
-                n // the clone is dropped here, while the others still log
-            })
-        })
-        .collect();
+    let threads = spawn_on_clones(&w, |w, t| {
+        let tag = format!("t{t}");
+        let n = 2_000 * (t + 1);
+        for step in 0..n {
+            w.add_scalar(&tag, step as f32, step).unwrap();
+        }
+        n // the clone is dropped here, while the others still log
+    });
     drop(w);
-    let accepted: Vec<u32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     // The last clone to go wrote everything.
-    assert_exactly_accepted(dir.path(), &accepted);
+    assert_exactly_accepted(dir.path(), &join_all(threads));
 }
