@@ -121,7 +121,7 @@ pub use remote::{
 pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
 pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
-pub use summary::image::{BatchLayout, GridOptions, ImageLayout, Pixel};
+pub use summary::image::{BatchLayout, GridOptions, ImageBox, ImageLayout, Pixel};
 pub use summary::video::VideoLayout;
 pub use tensor::{HostTensor, TensorData, TensorInput};
 pub use writer::{

@@ -55,7 +55,7 @@ use half::{bf16, f16};
 use crate::error::{Error, Result};
 use crate::projector::{Embedding, EmbeddingValue};
 use crate::summary::histogram::{Histogram, HistogramInput};
-use crate::summary::image::{BatchLayout, GridOptions, ImageLayout};
+use crate::summary::image::{BatchLayout, GridOptions, ImageBox, ImageLayout, Pixel};
 use crate::writer::{ScalarValue, Step, StepBuilder, SummaryWriter};
 
 /// A tensor's elements in host memory, row-major, in their own element type.
@@ -420,6 +420,31 @@ impl SummaryWriter {
         self.step(step).image_tensor(tag, image).write()
     }
 
+    /// Logs one image tensor with bounding boxes drawn on it:
+    /// [`add_image_with_boxes`](Self::add_image_with_boxes) with the layout read from the
+    /// shape, as in [`add_image_tensor`](Self::add_image_tensor).
+    ///
+    /// ```
+    /// use tensorboard_writer::{tensor::HostTensor, ImageBox};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// let frame = HostTensor::new([3, 32, 48], vec![0.2f32; 3 * 32 * 48])?; // CHW
+    /// let boxes = [ImageBox::new(4.0, 12.0, 30.0, 28.0).label("car")];
+    /// writer.add_image_tensor_with_boxes("detections", &frame, &boxes, 0u32)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_image_tensor_with_boxes<T: TensorInput + ?Sized>(
+        &self,
+        tag: &str,
+        image: &T,
+        boxes: &[ImageBox<'_>],
+        step: impl Step,
+    ) -> Result<()> {
+        self.step(step)
+            .image_tensor_with_boxes(tag, image, boxes)
+            .write()
+    }
+
     /// Logs a batch of images, an `[N, C, H, W]` tensor, as one grid image:
     /// [`add_images`](Self::add_images) with the layout read from the shape (see the
     /// [module documentation](crate::tensor)).
@@ -484,6 +509,26 @@ impl SummaryWriter {
 impl StepBuilder<'_> {
     /// Adds one image tensor (see [`SummaryWriter::add_image_tensor`]).
     pub fn image_tensor<T: TensorInput + ?Sized>(self, tag: &str, image: &T) -> Self {
+        self.image_tensor_boxes(tag, image, None)
+    }
+
+    /// Adds one image tensor with boxes drawn on it (see
+    /// [`SummaryWriter::add_image_tensor_with_boxes`]).
+    pub fn image_tensor_with_boxes<T: TensorInput + ?Sized>(
+        self,
+        tag: &str,
+        image: &T,
+        boxes: &[ImageBox<'_>],
+    ) -> Self {
+        self.image_tensor_boxes(tag, image, Some(boxes))
+    }
+
+    fn image_tensor_boxes<T: TensorInput + ?Sized>(
+        self,
+        tag: &str,
+        image: &T,
+        boxes: Option<&[ImageBox<'_>]>,
+    ) -> Self {
         const WHAT: &str = "image tensor";
         let host = match image.to_host() {
             Ok(h) => h,
@@ -493,11 +538,23 @@ impl StepBuilder<'_> {
             Ok(l) => l,
             Err(e) => return self.tagged(tag, |_| Err(e)),
         };
+        fn log<'w, P: Pixel>(
+            b: StepBuilder<'w>,
+            tag: &str,
+            v: &[P],
+            layout: ImageLayout,
+            boxes: Option<&[ImageBox<'_>]>,
+        ) -> StepBuilder<'w> {
+            match boxes {
+                Some(boxes) => b.image_with_boxes(tag, v, layout, boxes),
+                None => b.image(tag, v, layout),
+            }
+        }
         match pixel_data(WHAT, host.into_parts().1) {
-            Ok(PixelData::U8(v)) => self.image(tag, &v, layout),
-            Ok(PixelData::F16(v)) => self.image(tag, &v, layout),
-            Ok(PixelData::F32(v)) => self.image(tag, &v, layout),
-            Ok(PixelData::F64(v)) => self.image(tag, &v, layout),
+            Ok(PixelData::U8(v)) => log(self, tag, &v, layout, boxes),
+            Ok(PixelData::F16(v)) => log(self, tag, &v, layout, boxes),
+            Ok(PixelData::F32(v)) => log(self, tag, &v, layout, boxes),
+            Ok(PixelData::F64(v)) => log(self, tag, &v, layout, boxes),
             Err(e) => self.tagged(tag, |_| Err(e)),
         }
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use half::f16;
-use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
+use tensorboard_writer::summary::image::{BatchLayout, ImageBox, ImageLayout};
 use tensorboard_writer::tensor::HostTensor;
 use tensorboard_writer::{Error, SummaryWriter};
 
@@ -43,6 +43,18 @@ fn host_tensors_write_what_the_slice_calls_write() {
     )
     .unwrap();
     w.add_image("slice/f16", &as_f32, ImageLayout::Chw(1, 2, 3), 3u32)
+        .unwrap();
+
+    // Boxes on a grey tensor image.
+    let boxes = [ImageBox::new(0.0, 1.0, 3.0, 4.0).label("b")];
+    w.add_image_tensor_with_boxes(
+        "tensor/boxes",
+        &HostTensor::new([6, 4], grey.clone()).unwrap(),
+        &boxes,
+        2u32,
+    )
+    .unwrap();
+    w.add_image_with_boxes("slice/boxes", &grey, ImageLayout::Hw(6, 4), &boxes, 2u32)
         .unwrap();
 
     // A batch as a grid.
@@ -90,7 +102,9 @@ fn host_tensors_write_what_the_slice_calls_write() {
 
     w.close().unwrap();
     let got = written(dir.path());
-    for name in ["chw", "hw", "f16", "batch", "mono", "stereo", "hist"] {
+    for name in [
+        "chw", "hw", "f16", "boxes", "batch", "mono", "stereo", "hist",
+    ] {
         same(&got, name);
     }
 }

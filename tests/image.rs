@@ -3,7 +3,9 @@
 
 use std::io::Cursor;
 
-use tensorboard_writer::summary::image::{encode_png, BatchLayout, GridOptions, ImageLayout};
+use tensorboard_writer::summary::image::{
+    encode_png, BatchLayout, GridOptions, ImageBox, ImageLayout,
+};
 use tensorboard_writer::summary::video::VideoLayout;
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
@@ -335,6 +337,85 @@ fn bad_input_is_an_error_and_writes_nothing() {
     let r = writer.add_image("bad(tag)", &[0u8; 4], ImageLayout::Hw(2, 2), 0u32);
     assert!(matches!(r, Err(Error::InvalidTag { .. })), "{r:?}");
     writer.close().unwrap();
+    no_summaries(dir.path());
+}
+
+#[test]
+fn boxes_are_drawn_on_the_logged_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    // CHW floats, 3 × 24 × 32, a dark blue everywhere.
+    let (h, wd) = (24, 32);
+    let mut chw = vec![0.0f32; 3 * h * wd];
+    chw[2 * h * wd..].fill(0.4);
+    let boxes = [
+        ImageBox::new(2.0, 12.0, 20.0, 22.0).label("x"),
+        ImageBox::new(25.0, 1.0, 30.0, 6.0)
+            .color([255, 255, 0])
+            .thickness(1),
+    ];
+    w.add_image_with_boxes("det", &chw, ImageLayout::Chw(3, h, wd), &boxes, 4u32)
+        .unwrap();
+    w.flush().unwrap();
+    let (step, tag, (iw, ih, png)) = only_image(dir.path());
+    assert_eq!((step, tag.as_str(), iw, ih), (4, "det", 32, 24));
+    let (pw, ph, c, px) = decode_png(&png);
+    assert_eq!((pw, ph, c), (32, 24, 3));
+    let blue = [0u8, 0, 102];
+    let p = |x, y| at(&px, 32, 3, x, y).to_vec();
+    // First box: 2 px thick, red, its label's tab (10 rows) right above it.
+    for (x, y) in [(2, 12), (3, 13), (20, 22), (19, 21), (2, 22), (20, 12)] {
+        assert_eq!(p(x, y), [255, 0, 0], "({x}, {y})");
+    }
+    assert_eq!(p(4, 14), blue, "inside");
+    assert_eq!(p(2, 2), [255, 0, 0], "the tab's top-left corner");
+    assert_eq!(p(12, 2), blue, "past the tab (one glyph: columns 2..=11)");
+    // Second box: 1 px thick, yellow.
+    assert_eq!(p(25, 1), [255, 255, 0]);
+    assert_eq!(p(30, 6), [255, 255, 0]);
+    assert_eq!(p(26, 2), blue);
+    assert_eq!(p(31, 0), blue);
+
+    // The same image without boxes differs only where the boxes are.
+    let plain = encode_png(&chw, ImageLayout::Chw(3, h, wd)).unwrap();
+    let (_, _, _, plain_px) = decode_png(&plain);
+    let differ = px
+        .chunks(3)
+        .zip(plain_px.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    // Box 1's outline (19 × 11 rectangle, 2 px) plus its tab; box 2's outline (6 × 6, 1 px).
+    let outline1 = 19 * 11 - 15 * 7;
+    let outline2 = 6 * 6 - 4 * 4;
+    let tab = 10 * 10;
+    assert_eq!(differ, outline1 + outline2 + tab);
+}
+
+#[test]
+fn bad_boxes_are_errors_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    let img = vec![0u8; 8 * 8 * 3];
+    let layout = ImageLayout::Hwc(8, 8, 3);
+    for b in [
+        ImageBox::new(f32::NAN, 0.0, 1.0, 1.0),
+        ImageBox::new(5.0, 0.0, 1.0, 1.0),
+        ImageBox::new(0.0, 0.0, 1.0, 1.0).thickness(0),
+    ] {
+        let e = w
+            .add_image_with_boxes("det", &img, layout, &[b], 0u32)
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput { what: "image boxes", reason } if reason.starts_with("box 0: ")),
+            "{e}"
+        );
+    }
+    // A bad image is refused the same way, boxes or not.
+    let e = w
+        .add_image_with_boxes("det", &img[1..], layout, &[], 0u32)
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
+    w.flush().unwrap();
     no_summaries(dir.path());
 }
 

@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use tensorboard_writer::summary::image::{encode_png, BatchLayout, GridOptions, ImageLayout};
+use tensorboard_writer::summary::image::{
+    encode_png, BatchLayout, GridOptions, ImageBox, ImageLayout,
+};
 use tensorboard_writer::summary::video::VideoLayout;
 use tensorboard_writer::{proto, read_events, SummaryWriter};
 
@@ -225,6 +227,38 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
         mime: "image/jpeg",
         ..Expect::png("encoded/jpeg", 0, 5, 3, vec![])
     });
+
+    // Boxes on a grey image (which becomes RGB): outline pixels in the box's colour, the
+    // inside and the outside untouched, the label's tab above the box.
+    let (bh, bw) = (40usize, 48usize);
+    let grey = vec![60u8; bh * bw];
+    let boxes = [
+        ImageBox::new(4.0, 20.0, 30.0, 35.0).label("a"),
+        ImageBox::new(34.0, 2.0, 45.0, 12.0)
+            .color([0, 200, 90])
+            .thickness(1),
+    ];
+    w.add_image_with_boxes("boxes/grey", &grey, ImageLayout::Hw(bh, bw), &boxes, 2u32)?;
+    exp.push(Expect::png(
+        "boxes/grey",
+        2,
+        bw,
+        bh,
+        vec![
+            json!([4, 20, [255, 0, 0]]),
+            json!([5, 21, [255, 0, 0]]),
+            json!([30, 35, [255, 0, 0]]),
+            json!([6, 22, [60, 60, 60]]),
+            json!([17, 27, [60, 60, 60]]),
+            json!([4, 10, [255, 0, 0]]), // the label's tab: rows 10..=19, columns 4..=13
+            json!([13, 19, [255, 0, 0]]),
+            json!([14, 15, [60, 60, 60]]),
+            json!([34, 2, [0, 200, 90]]),
+            json!([45, 12, [0, 200, 90]]),
+            json!([35, 3, [60, 60, 60]]),
+            json!([47, 39, [60, 60, 60]]),
+        ],
+    ));
 
     // A scope and a merged step holding an image and a scalar.
     let eval = w.scope("eval")?;

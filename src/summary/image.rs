@@ -33,7 +33,8 @@
 //! [`add_images`](SummaryWriter::add_images) lays a batch out as **one** image, a grid like
 //! torchvision's `make_grid`: up to 8 images per row, 2 pixels of padding around and between
 //! them, padding value 0 (see [`GridOptions`]). [`add_image_encoded`](SummaryWriter::add_image_encoded)
-//! logs PNG, JPEG or GIF bytes as they are, and [`add_video`](SummaryWriter::add_video)
+//! logs PNG, JPEG or GIF bytes as they are, [`add_image_with_boxes`](SummaryWriter::add_image_with_boxes)
+//! draws labelled bounding boxes ([`ImageBox`]) onto an image, and [`add_video`](SummaryWriter::add_video)
 //! (module [`video`](super::video)) logs frames as an animated GIF.
 //!
 //! # Form written
@@ -75,6 +76,9 @@ use crate::proto::{summary, DataClass, ImagePluginData};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, metadata, string_tensor, tensor_value};
+
+mod boxes;
+pub use boxes::ImageBox;
 
 /// The largest width or height a PNG can have (2³¹ − 1).
 const PNG_MAX_SIDE: usize = i32::MAX as usize;
