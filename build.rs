@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "hparams.proto",
     "mesh.proto",
     "projector.proto",
+    "onnx.proto",
 ];
 
 fn main() -> io::Result<()> {

@@ -369,3 +369,169 @@ fn each_add_graph_writes_one_event_and_the_builder_stays_usable() {
     assert_eq!(names(&got[1].2), ["model/fc1/MatMul", "model/fc1/Relu"]);
     assert_eq!(got[1].2.node[1].input, ["model/fc1/MatMul"]);
 }
+
+const ONNX_FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/onnx/small.onnx"
+);
+
+fn attr<'a>(n: &'a NodeDef, key: &str) -> &'a attr_value::Value {
+    n.attr
+        .get(key)
+        .and_then(|a| a.value.as_ref())
+        .unwrap_or_else(|| panic!("{}: no attribute {key}", n.name))
+}
+
+fn ints(v: &attr_value::Value) -> Vec<i64> {
+    match v {
+        attr_value::Value::List(l) => l.i.clone(),
+        other => panic!("not a list: {other:?}"),
+    }
+}
+
+/// `tests/fixtures/onnx/small.onnx`, written by the `onnx` package itself
+/// (`scripts/make-onnx-fixture.py`): decoding it checks our schema's field numbers too.
+#[test]
+fn onnx_model_becomes_a_scoped_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    w.add_onnx_graph(ONNX_FIXTURE).unwrap();
+    w.flush().unwrap();
+    let written = graphs(dir.path());
+    assert_eq!(written.len(), 1);
+    let g = &written[0].2;
+    let want_from_builder = GraphBuilder::from_onnx(&std::fs::read(ONNX_FIXTURE).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(g, &want_from_builder);
+
+    let summary: Vec<(&str, &str, Vec<&str>)> = g
+        .node
+        .iter()
+        .map(|n| {
+            let inputs = n.input.iter().map(String::as_str).collect();
+            (n.name.as_str(), n.op.as_str(), inputs)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("conv1.weight", "Const", vec![]),
+            ("conv1.bias", "Const", vec![]),
+            ("fc.weight", "Const", vec![]),
+            ("fc.bias", "Const", vec![]),
+            ("split_sizes", "Const", vec![]),
+            ("input", "Placeholder", vec![]),
+            // Used by a node, produced by nothing.
+            ("clip_max", "Placeholder", vec![]),
+            (
+                "conv1/Conv",
+                "Conv",
+                vec!["input", "conv1.weight", "conv1.bias"]
+            ),
+            ("conv1/Relu", "Relu", vec!["conv1/Conv"]),
+            ("pool/MaxPool", "MaxPool", vec!["conv1/Relu"]),
+            ("Flatten_3", "Flatten", vec!["pool/MaxPool"]),
+            ("split/Split", "Split", vec!["Flatten_3", "split_sizes"]),
+            (
+                "split/Concat",
+                "Concat",
+                vec!["split/Split:1", "split/Split"]
+            ),
+            (
+                "fc/Gemm",
+                "Gemm",
+                vec!["split/Concat", "fc.weight", "fc.bias"]
+            ),
+            // Clip's empty optional input (min) is left out.
+            ("fc/Clip", "Clip", vec!["fc/Gemm", "clip_max"]),
+            ("head/Scale", "com.example.Scale", vec!["fc/Clip"]),
+        ]
+    );
+
+    // Types and shapes: initializers' dims, the symbolic batch as -1, one shape per output.
+    let w1 = node(g, "conv1.weight");
+    assert_eq!(output_shapes(w1), [Some(vec![4, 1, 3, 3])]);
+    assert_eq!(
+        attr(w1, "dtype"),
+        &attr_value::Value::Type(DataType::DtFloat as i32)
+    );
+    assert_eq!(
+        attr(node(g, "split_sizes"), "dtype"),
+        &attr_value::Value::Type(DataType::DtInt64 as i32)
+    );
+    assert_eq!(output_shapes(node(g, "input")), [Some(vec![-1, 1, 8, 8])]);
+    assert_eq!(
+        output_shapes(node(g, "pool/MaxPool")),
+        [Some(vec![-1, 4, 2, 2])]
+    );
+    assert_eq!(
+        output_shapes(node(g, "split/Split")),
+        [Some(vec![-1, 8]), Some(vec![-1, 8])]
+    );
+    assert_eq!(output_shapes(node(g, "head/Scale")), [Some(vec![-1, 10])]);
+    assert!(!node(g, "clip_max").attr.contains_key("_output_shapes"));
+
+    // Attributes of each kind.
+    let conv = node(g, "conv1/Conv");
+    assert_eq!(ints(attr(conv, "kernel_shape")), [3, 3]);
+    assert_eq!(ints(attr(conv, "pads")), [1, 1, 1, 1]);
+    assert_eq!(
+        attr(node(g, "pool/MaxPool"), "auto_pad"),
+        &attr_value::Value::S(b"VALID".to_vec())
+    );
+    let gemm = node(g, "fc/Gemm");
+    assert_eq!(attr(gemm, "transB"), &attr_value::Value::I(1));
+    assert_eq!(attr(gemm, "alpha"), &attr_value::Value::F(1.0));
+    let scale = node(g, "head/Scale");
+    assert_eq!(attr(scale, "factor"), &attr_value::Value::F(0.5));
+    match attr(scale, "tags") {
+        attr_value::Value::List(l) => assert_eq!(l.s, [b"a".to_vec(), b"b".to_vec()]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unreadable_and_non_onnx_files_are_errors_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path().join("run")).unwrap();
+    let missing = dir.path().join("missing.onnx");
+    match w.add_onnx_graph(&missing) {
+        Err(Error::Io { path, .. }) => assert_eq!(path, missing),
+        other => panic!("{other:?}"),
+    }
+    let not_onnx = dir.path().join("not.onnx");
+    std::fs::write(&not_onnx, b"\x08\x07\x12\xff\xff\xff\xff").unwrap();
+    assert_invalid(w.add_onnx_graph(&not_onnx), "not an ONNX model");
+    // A truncated model: the fixture cut in the middle.
+    let bytes = std::fs::read(ONNX_FIXTURE).unwrap();
+    let cut = dir.path().join("cut.onnx");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert_invalid(w.add_onnx_graph(&cut), "ONNX");
+    w.flush().unwrap();
+    assert!(graphs(&dir.path().join("run")).is_empty());
+}
+
+/// Every single-bit corruption of the fixture gives a graph or an `InvalidInput`, never a
+/// panic (names, shapes and attributes then hold whatever the flipped bytes say).
+#[test]
+fn corrupt_onnx_models_never_panic() {
+    let bytes = std::fs::read(ONNX_FIXTURE).unwrap();
+    let (mut ok, mut refused) = (0, 0);
+    for i in 0..bytes.len() {
+        for bit in [0, 3, 7] {
+            let mut b = bytes.clone();
+            b[i] ^= 1 << bit;
+            match GraphBuilder::from_onnx(&b) {
+                Ok(g) => {
+                    g.build().unwrap();
+                    ok += 1;
+                }
+                Err(Error::InvalidInput { .. }) => refused += 1,
+                Err(e) => panic!("byte {i} bit {bit}: {e}"),
+            }
+        }
+    }
+    assert!(ok > 0 && refused > 0, "{ok} graphs, {refused} refused");
+}

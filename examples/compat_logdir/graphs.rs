@@ -1,7 +1,7 @@
 //! Graphs: a convnet built with name scopes (conv1, conv2, fc1, fc2, xent, train), data edges
 //! with output indices, control edges, devices and `_output_shapes`, in a run that also logs
 //! scalars; and a run whose graph is replaced by one at a higher step (TensorBoard serves the
-//! graph with the highest step).
+//! graph with the highest step); and an ONNX model's graph (`add_onnx_graph`).
 //!
 //! Manifest section "graphs": `{"__run_graph__": [{"step": s, "nodes": [{"name", "op",
 //! "input": [...], "device", "output_shapes": [[dims] | null (unknown rank)] (only when the
@@ -318,6 +318,19 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
         .add()?;
     w.add_graph_at(&second, 1u32)?;
     expect(m, run, &second.build()?, 1, Value::Null);
+    w.close()?;
+
+    // An ONNX model (written by the `onnx` package: scripts/make-onnx-fixture.py): scopes from
+    // the exporter's node names, an output index edge, a custom-domain op, symbolic shapes.
+    let run = "graphs_onnx";
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/onnx/small.onnx"
+    );
+    let w = SummaryWriter::new(logdir.join(run))?;
+    w.add_onnx_graph(model)?;
+    let onnx = GraphBuilder::from_onnx(&std::fs::read(model)?)?;
+    expect(m, run, &onnx.build()?, 0, Value::Null);
     w.close()?;
     Ok(())
 }

@@ -115,6 +115,8 @@ use crate::proto::{
 };
 use crate::writer::{Step, SummaryWriter};
 
+mod onnx;
+
 /// The `versions.producer` written by [`GraphBuilder`], the value tensorboardX and PyTorch
 /// write. TensorBoard's Graphs dashboard does not use it.
 pub const GRAPH_DEF_PRODUCER: i32 = 22;
