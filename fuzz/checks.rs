@@ -381,3 +381,30 @@ pub fn check_scalars(data: &[u8]) {
         assert_eq!((got, end_of(end)), expected, "pieces: {pieces}");
     }
 }
+
+/// The ONNX converter (`GraphBuilder::from_onnx`): any bytes give a graph whose every input
+/// names one of its nodes, or an `InvalidInput`; never a panic, never another error.
+pub fn check_onnx(data: &[u8]) {
+    match tensorboard_writer::GraphBuilder::from_onnx(data) {
+        Ok(g) => {
+            let def = g
+                .build()
+                .unwrap_or_else(|e| panic!("a converted graph fails its own check: {e}"));
+            let names: std::collections::HashSet<&str> =
+                def.node.iter().map(|n| n.name.as_str()).collect();
+            assert_eq!(names.len(), def.node.len(), "duplicate node names");
+            for n in &def.node {
+                for input in &n.input {
+                    let node = input.split(':').next().unwrap_or(input);
+                    assert!(
+                        names.contains(node),
+                        "{}: input {input:?} names no node",
+                        n.name
+                    );
+                }
+            }
+        }
+        Err(Error::InvalidInput { what, .. }) => assert_eq!(what, "ONNX model"),
+        Err(e) => panic!("unexpected error kind: {e:?}"),
+    }
+}

@@ -51,6 +51,16 @@ fn event_reader_corpus() {
     }
 }
 
+#[test]
+fn onnx_graph_corpus() {
+    let inputs = corpus("onnx_graph");
+    assert!(inputs.len() >= 20, "corpus too small: {}", inputs.len());
+    for (name, data) in &inputs {
+        let r = std::panic::catch_unwind(|| checks::check_onnx(data));
+        assert!(r.is_ok(), "corpus input {name} fails");
+    }
+}
+
 /// Generated inputs on top of the corpus: random bytes, and real records with random damage.
 #[test]
 fn generated_inputs() {

@@ -14,7 +14,7 @@ use crate::proto::onnx::{
 use crate::proto::DataType;
 use crate::writer::SummaryWriter;
 
-use super::{AttrValue, GraphBuilder, NodeInput, TensorShape};
+use super::{AttrValue, GraphBuilder, NodeBuilder, NodeInput, TensorShape};
 
 const WHAT: &str = "ONNX model";
 
@@ -22,6 +22,16 @@ fn invalid(reason: impl Into<String>) -> Error {
     Error::InvalidInput {
         what: WHAT,
         reason: reason.into(),
+    }
+}
+
+/// Adds a converted node. What the graph refuses (a node that reads its own output, an
+/// initializer with a negative dimension) is a flaw of the model: reported as one.
+fn add(node: NodeBuilder<'_>) -> Result<()> {
+    match node.add() {
+        Ok(_) => Ok(()),
+        Err(Error::InvalidInput { reason, .. }) => Err(invalid(reason)),
+        Err(e) => Err(e),
     }
 }
 
@@ -118,6 +128,8 @@ fn clean_name(raw: &str) -> String {
 #[derive(Default)]
 struct Names {
     used: HashSet<String>,
+    /// Per base name, the suffix to try next: many clashes stay linear.
+    next_suffix: HashMap<String, usize>,
 }
 
 impl Names {
@@ -128,13 +140,17 @@ impl Names {
         if base.is_empty() {
             base = clean_name(fallback);
         }
-        let mut name = base.clone();
-        let mut k = 1;
-        while !self.used.insert(name.clone()) {
-            name = format!("{base}_{k}");
-            k += 1;
+        if self.used.insert(base.clone()) {
+            return base;
         }
-        name
+        let k = self.next_suffix.entry(base.clone()).or_insert(1);
+        loop {
+            let name = format!("{base}_{k}");
+            *k += 1;
+            if self.used.insert(name.clone()) {
+                return name;
+            }
+        }
     }
 }
 
@@ -266,7 +282,7 @@ impl GraphBuilder {
             if let Some(d) = dtype(t.data_type) {
                 node = node.dtype(d);
             }
-            node.add()?;
+            add(node)?;
             producer.insert(&t.name, (name, 0));
         }
         // Inputs the caller feeds (before IR version 4, initializers were listed here too).
@@ -282,7 +298,7 @@ impl GraphBuilder {
                     node = node.dtype(d);
                 }
             }
-            node.add()?;
+            add(node)?;
             producer.insert(&v.name, (name, 0));
         }
         // Names for every node first, so that inputs can be resolved in one pass.
@@ -318,7 +334,7 @@ impl GraphBuilder {
         }
         for input in dangling {
             let (name, _) = &producer[input];
-            g.node(name, "Placeholder").add()?;
+            add(g.node(name, "Placeholder"))?;
         }
 
         for (n, name) in graph.node.iter().zip(&node_names) {
@@ -344,7 +360,7 @@ impl GraphBuilder {
                     );
                 }
             }
-            node.add()?;
+            add(node)?;
         }
         Ok(g)
     }
@@ -409,6 +425,12 @@ mod tests {
         assert_eq!(n.claim("a", "f"), "a_1");
         assert_eq!(n.claim("/", "f"), "f");
         assert_eq!(n.claim("", "f"), "f_1");
+        assert_eq!(n.claim("a_2", "f"), "a_2");
+        assert_eq!(n.claim("a", "f"), "a_3", "a_2 is taken");
+        // Many clashes: every name distinct.
+        let mut m = Names::default();
+        let all: HashSet<String> = (0..5000).map(|_| m.claim("x", "f")).collect();
+        assert_eq!(all.len(), 5000);
         for raw in ["x>y", "1", ".a", "a b", "\u{0}", "a/./b"] {
             let name = Names::default().claim(raw, "f");
             assert!(
@@ -433,6 +455,34 @@ mod tests {
         assert_eq!(attr_key("2d"), "_2d");
         assert_eq!(attr_key("a.b"), "a_b");
         assert!(super::super::check_attr_name(&attr_key("9-x")).is_ok());
+    }
+
+    #[test]
+    fn a_node_reading_its_own_output_is_a_model_error() {
+        use crate::proto::onnx::{GraphProto, NodeProto};
+        let model = ModelProto {
+            graph: Some(GraphProto {
+                node: vec![NodeProto {
+                    name: "loop".into(),
+                    op_type: "Relu".into(),
+                    input: vec!["t".into()],
+                    output: vec!["t".into()],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        match GraphBuilder::from_onnx(&model.encode_to_vec()) {
+            Err(Error::InvalidInput { what, reason }) => {
+                assert_eq!(what, WHAT);
+                assert!(
+                    reason.contains("\"loop\"") && reason.contains("own input"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{:?}", other.map(|g| g.len())),
+        }
     }
 
     #[test]
