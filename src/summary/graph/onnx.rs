@@ -101,20 +101,25 @@ fn value_type(v: &ValueInfoProto) -> Option<(TensorShape, i32)> {
     Some((shape, t.elem_type))
 }
 
-/// Makes an ONNX name (any string) a valid node name: characters outside TensorFlow's set
-/// become `_`, and the empty scopes of leading, trailing or doubled `/` are dropped (the
-/// `/conv1/Conv` of PyTorch's exporter becomes `conv1/Conv`, in scope `conv1`).
-fn clean_name(raw: &str) -> String {
-    let mapped: String = raw
-        .chars()
+/// `text` with every ASCII letter or digit, and every character of `also`, kept, and
+/// anything else replaced by `_`.
+fn keep_or_underscore(text: &str, also: &[char]) -> String {
+    text.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/') {
+            if c.is_ascii_alphanumeric() || also.contains(&c) {
                 c
             } else {
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Makes an ONNX name (any string) a valid node name: characters outside TensorFlow's set
+/// become `_`, and the empty scopes of leading, trailing or doubled `/` are dropped (the
+/// `/conv1/Conv` of PyTorch's exporter becomes `conv1/Conv`, in scope `conv1`).
+fn clean_name(raw: &str) -> String {
+    let mapped = keep_or_underscore(raw, &['.', '_', '-', '/']);
     let parts: Vec<&str> = mapped.split('/').filter(|p| !p.is_empty()).collect();
     let mut name = parts.join("/");
     // The first character must be a letter, a digit or '.'.
@@ -162,16 +167,7 @@ fn op_name(domain: &str, op_type: &str) -> String {
     } else {
         format!("{domain}.{op_type}")
     };
-    let op: String = full
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let op = keep_or_underscore(&full, &['_', '.', ':', '-']);
     if op.is_empty() {
         "Unknown".to_owned()
     } else {
@@ -181,10 +177,7 @@ fn op_name(domain: &str, op_type: &str) -> String {
 
 /// An attribute name as a `GraphDef` attribute key (`[A-Za-z_][A-Za-z0-9_]*`).
 fn attr_key(name: &str) -> String {
-    let mut key: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+    let mut key = keep_or_underscore(name, &[]);
     if !key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         key.insert(0, '_');
     }
