@@ -56,7 +56,7 @@ def main(out):
             "Gemm", ["swapped", "fc.weight", "fc.bias"], ["/fc/Gemm_output_0"], name="/fc/Gemm",
             alpha=1.0, beta=1.0, transB=1,
         ),
-        # An optional input left empty (Clip's min), and a float attribute-free op.
+        # An optional input left empty (Clip's min).
         helper.make_node("Clip", ["/fc/Gemm_output_0", "", "clip_max"], ["clipped"],
                          name="/fc/Clip"),
         # A custom domain, with a string and a list-of-strings attribute.

@@ -262,9 +262,20 @@ impl GraphBuilder {
             }
         }
         let mut names = Names::default();
-        // Tensor name -> (node name, output index).
-        let mut producer: HashMap<&str, (String, usize)> = HashMap::new();
+        // Tensor name -> the node input that reads it (`node`, or `node:k` for output k).
+        let mut producer: HashMap<&str, NodeInput> = HashMap::new();
         let g = GraphBuilder::new();
+        // A placeholder for `tensor`, with its shape and type when the model records them.
+        let placeholder = |name: &str, tensor: &str| {
+            let mut node = g.node(name, "Placeholder");
+            if let Some((shape, elem)) = types.get(tensor) {
+                node = node.output_shape(shape.clone());
+                if let Some(d) = dtype(*elem) {
+                    node = node.dtype(d);
+                }
+            }
+            node
+        };
 
         // Initializers: the model's parameters and constants.
         for t in &graph.initializer {
@@ -276,23 +287,15 @@ impl GraphBuilder {
                 node = node.dtype(d);
             }
             add(node)?;
-            producer.insert(&t.name, (name, 0));
+            producer.insert(&t.name, NodeInput::from(name));
         }
         // Inputs the caller feeds (before IR version 4, initializers were listed here too).
         for v in &graph.input {
-            if producer.contains_key(v.name.as_str()) {
-                continue;
+            if !producer.contains_key(v.name.as_str()) {
+                let name = names.claim(&v.name, "input");
+                add(placeholder(&name, &v.name))?;
+                producer.insert(&v.name, NodeInput::from(name));
             }
-            let name = names.claim(&v.name, "input");
-            let mut node = g.node(&name, "Placeholder");
-            if let Some((shape, elem)) = types.get(v.name.as_str()) {
-                node = node.output_shape(shape.clone());
-                if let Some(d) = dtype(*elem) {
-                    node = node.dtype(d);
-                }
-            }
-            add(node)?;
-            producer.insert(&v.name, (name, 0));
         }
         // Names for every node first, so that inputs can be resolved in one pass.
         let node_names: Vec<String> = graph
@@ -308,37 +311,32 @@ impl GraphBuilder {
                 };
                 for (k, out) in n.output.iter().enumerate() {
                     if !out.is_empty() {
-                        producer.insert(out, (name.clone(), k));
+                        let input = if k == 0 {
+                            NodeInput::from(&name)
+                        } else {
+                            NodeInput::from(format!("{name}:{k}"))
+                        };
+                        producer.insert(out, input);
                     }
                 }
                 name
             })
             .collect();
-        // Inputs that nothing produces: drawn as placeholders so that every edge has a start.
-        let mut dangling: Vec<&str> = Vec::new();
+        // Inputs that nothing produces: placeholders, so that every edge has a start.
         for n in &graph.node {
-            for input in &n.input {
-                if !input.is_empty() && !producer.contains_key(input.as_str()) {
+            for input in n.input.iter().filter(|i| !i.is_empty()) {
+                if !producer.contains_key(input.as_str()) {
                     let name = names.claim(input, "input");
-                    producer.insert(input, (name, 0));
-                    dangling.push(input);
+                    add(placeholder(&name, input))?;
+                    producer.insert(input, NodeInput::from(name));
                 }
             }
-        }
-        for input in dangling {
-            let (name, _) = &producer[input];
-            add(g.node(name, "Placeholder"))?;
         }
 
         for (n, name) in graph.node.iter().zip(&node_names) {
             let mut node = g.node(name, &op_name(&n.domain, &n.op_type));
             for input in n.input.iter().filter(|i| !i.is_empty()) {
-                let (from, k) = &producer[input.as_str()];
-                node = node.input(if *k == 0 {
-                    NodeInput::from(from.as_str())
-                } else {
-                    NodeInput::from(format!("{from}:{k}"))
-                });
+                node = node.input(&producer[input.as_str()]);
             }
             for a in &n.attribute {
                 node = node.attr(&attr_key(&a.name), attr_value(a));
@@ -360,7 +358,7 @@ impl GraphBuilder {
 }
 
 impl SummaryWriter {
-    /// Reads an ONNX model (a `.onnx` file, as `torch.onnx.export`, burn or tract write them)
+    /// Reads an ONNX model (a `.onnx` file, as `torch.onnx.export` or tf2onnx write them)
     /// and writes its graph as this run's graph, like tensorboardX's `add_onnx_graph`
     /// ([`add_graph`](Self::add_graph) of [`GraphBuilder::from_onnx`]).
     ///

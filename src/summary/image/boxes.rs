@@ -99,27 +99,22 @@ impl<'a> ImageBox<'a> {
     }
 }
 
-/// Interleaved RGB or RGBA pixels that boxes can be drawn on.
-struct Canvas {
-    width: usize,
-    height: usize,
-    channels: usize,
-    data: Vec<u8>,
-}
+/// Checked pixels, owned, that boxes are drawn on.
+struct Canvas(Pixels<'static>);
 
 impl Canvas {
     /// Takes the checked pixels, turning grey into RGB so that coloured boxes show.
     fn new(px: Pixels<'_>) -> Canvas {
-        let data = match px.channels {
-            1 => px.data.iter().flat_map(|&v| [v, v, v]).collect(),
-            _ => px.data.into_owned(),
+        let (data, channels) = match px.channels {
+            1 => (px.data.iter().flat_map(|&v| [v, v, v]).collect(), 3),
+            c => (px.data.into_owned(), c),
         };
-        Canvas {
+        Canvas(Pixels {
             width: px.width,
             height: px.height,
-            channels: if px.channels == 1 { 3 } else { px.channels },
-            data,
-        }
+            channels,
+            data: Cow::Owned(data),
+        })
     }
 
     /// Fills the rectangle of columns `x0..=x1` and rows `y0..=y1`, clipped to the image.
@@ -129,14 +124,18 @@ impl Canvas {
             let hi = hi.min(size as i64 - 1);
             (lo <= hi).then_some((lo as usize, hi as usize))
         };
-        let (Some((x0, x1)), Some((y0, y1))) =
-            (clip(x0, x1, self.width), clip(y0, y1, self.height))
-        else {
+        let Pixels {
+            width,
+            height,
+            channels: c,
+            ref mut data,
+        } = self.0;
+        let (Some((x0, x1)), Some((y0, y1))) = (clip(x0, x1, width), clip(y0, y1, height)) else {
             return;
         };
-        let c = self.channels;
+        let data = data.to_mut();
         for y in y0..=y1 {
-            let row = &mut self.data[(y * self.width + x0) * c..(y * self.width + x1 + 1) * c];
+            let row = &mut data[(y * width + x0) * c..(y * width + x1 + 1) * c];
             for px in row.chunks_exact_mut(c) {
                 px[..3].copy_from_slice(&rgb);
                 if c == 4 {
@@ -153,7 +152,7 @@ impl Canvas {
         self.fill((x0, (y1 - t + 1).max(y0), x1, y1), b.color);
         self.fill((x0, y0, (x0 + t - 1).min(x1), y1), b.color);
         self.fill(((x1 - t + 1).max(x0), y0, x1, y1), b.color);
-        if let Some(label) = b.label {
+        if let Some(label) = b.label.filter(|l| !l.is_empty()) {
             self.label(label, b.color, x0, y0);
         }
     }
@@ -176,7 +175,7 @@ impl Canvas {
         let (gx, gy) = (x0 + MARGIN as i64, top + MARGIN as i64);
         for (k, ch) in text.chars().enumerate() {
             let x = gx + k as i64 * GLYPH as i64;
-            if x >= self.width as i64 {
+            if x >= self.0.width as i64 {
                 break;
             }
             let code = if (' '..='~').contains(&ch) {
@@ -203,22 +202,17 @@ pub(crate) fn boxed_pixels<T: Pixel>(
     layout: ImageLayout,
     boxes: &[ImageBox<'_>],
 ) -> Result<Pixels<'static>> {
-    let px = image_pixels(WHAT, data, layout)?;
+    // The boxes first: checking them is cheap, converting the image is not.
     let bounds = boxes
         .iter()
         .enumerate()
         .map(|(i, b)| b.bounds(i))
         .collect::<Result<Vec<_>>>()?;
-    let mut canvas = Canvas::new(px);
+    let mut canvas = Canvas::new(image_pixels(WHAT, data, layout)?);
     for (b, &r) in boxes.iter().zip(&bounds) {
         canvas.draw(b, r);
     }
-    Ok(Pixels {
-        width: canvas.width,
-        height: canvas.height,
-        channels: canvas.channels,
-        data: Cow::Owned(canvas.data),
-    })
+    Ok(canvas.0)
 }
 
 fn boxes_value<T: Pixel>(
@@ -435,6 +429,37 @@ mod tests {
         inked.sort();
         want.sort();
         assert_eq!(inked, want, "a non-ASCII character is drawn as '?'");
+
+        // A light colour gets black text; an empty label draws no tab at all.
+        let yellow = [255, 230, 0];
+        let r = draw(
+            &img,
+            layout,
+            &[ImageBox::new(5.0, 30.0, 50.0, 39.0)
+                .label("?")
+                .color(yellow)],
+        );
+        let tab: Vec<Vec<u8>> = (20..=29)
+            .flat_map(|y| (5..=14).map(move |x| (x, y)))
+            .map(|(x, y)| at(&r, x, y))
+            .collect();
+        assert!(tab.iter().all(|p| p == &[0, 0, 0] || p == &yellow));
+        assert_eq!(tab.iter().filter(|p| *p == &[0, 0, 0]).count(), ink_of('?'));
+        let plain = draw(&img, layout, &[ImageBox::new(5.0, 30.0, 50.0, 39.0)]);
+        let empty = draw(
+            &img,
+            layout,
+            &[ImageBox::new(5.0, 30.0, 50.0, 39.0).label("")],
+        );
+        assert_eq!(empty.data, plain.data);
+    }
+
+    /// How many pixels of its 8×8 cell the font inks for `c`.
+    fn ink_of(c: char) -> usize {
+        font8x8::legacy::BASIC_LEGACY[c as usize]
+            .iter()
+            .map(|row| row.count_ones() as usize)
+            .sum()
     }
 
     #[test]
