@@ -3,10 +3,12 @@
 //!
 //! ```sh
 //! cargo run --release --example scalar_timing                 # batches (the default)
+//! cargo run --release --example scalar_timing -- batches --sequence   # and each batch, in order
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
 //! cargo run --release --example scalar_timing -- latency      # every call timed alone
+//! cargo run --release --example scalar_timing -- phases       # against the VM's own speed
 //! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
 //!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
@@ -15,6 +17,8 @@
 //!   settings (its background thread writes meanwhile; a flush every 100 batches); prints the
 //!   minimum, 10th percentile, median, 90th percentile and mean of the per-call time of each
 //!   batch. Alternate the builds being compared, run by run: this VM's speed drifts.
+//!   `--sequence` also prints every batch in order, one character each, to show how long
+//!   the slow and fast stretches last.
 //! - `threads N [MAX_PENDING]`: N threads log 4 M events in all through clones of one
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
@@ -25,6 +29,13 @@
 //!   mean with the timer's cost taken off. The mean includes the rare slow calls (waking the
 //!   background thread, a buffer swap, the VM taking the core away); the median is the
 //!   typical call.
+//! - `phases`: 4000 rounds, each a batch of 1000 iterations of six workloads in turn:
+//!   `add_scalar` (as in `batches`), a dependent chain of integer mixing in registers (no
+//!   memory, no writer), the writer's wall-clock read, a 48-byte append to a `Vec`, the same
+//!   behind a spin lock, and a model of the call's frame encoded on the stack, then copied
+//!   under a spin lock into a private buffer. Prints each one's distribution and its
+//!   correlation with `add_scalar`, batch by batch: whether a slow stretch of `add_scalar`
+//!   is the writer's doing or the machine's, and which kind of work the machine slows.
 //! - `calls N`: N `add_scalar` calls in one function of their own (`run_calls`), for
 //!   callgrind: its instruction count divided by N is the instructions per call.
 //!
@@ -40,7 +51,7 @@ fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = std::env::temp_dir().join(format!("scalar_timing_{}", std::process::id()));
     let result = match args.first().map(String::as_str).unwrap_or("batches") {
-        "batches" => batches(&dir),
+        "batches" => batches(&dir, args.iter().any(|a| a == "--sequence")),
         "threads" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
             let bound = args.get(2).and_then(|s| s.parse().ok());
@@ -51,6 +62,7 @@ fn main() -> Result<(), Error> {
             Ok(())
         }
         "latency" => latency(&dir),
+        "phases" => phases(&dir),
         "calls" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(101_000);
             SummaryWriter::new(&dir).and_then(|w| {
@@ -60,7 +72,7 @@ fn main() -> Result<(), Error> {
         }
         other => {
             eprintln!(
-                "unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, latency, calls N"
+                "unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, latency, phases, calls N"
             );
             std::process::exit(2);
         }
@@ -69,7 +81,7 @@ fn main() -> Result<(), Error> {
     result
 }
 
-fn batches(dir: &std::path::Path) -> Result<(), Error> {
+fn batches(dir: &std::path::Path, sequence: bool) -> Result<(), Error> {
     let writer = SummaryWriter::new(dir)?;
     let mut per_call = Vec::with_capacity(4000);
     let mut step = 0u64;
@@ -85,6 +97,21 @@ fn batches(dir: &std::path::Path) -> Result<(), Error> {
         }
     }
     writer.close()?;
+    if sequence {
+        // One character per batch, in order: `.` under 32 ns per call, `o` under 40, `X` 40
+        // or more; 100 batches (about 3-5 ms) a line.
+        let marks: Vec<char> = per_call
+            .iter()
+            .map(|t| match *t {
+                t if t < 32.0 => '.',
+                t if t < 40.0 => 'o',
+                _ => 'X',
+            })
+            .collect();
+        for line in marks.chunks(100) {
+            println!("{}", line.iter().collect::<String>());
+        }
+    }
     per_call.sort_by(f64::total_cmp);
     let at = |q: f64| per_call[((per_call.len() - 1) as f64 * q) as usize];
     let mean = per_call.iter().sum::<f64>() / per_call.len() as f64;
@@ -146,6 +173,189 @@ fn latency(dir: &std::path::Path) -> Result<(), Error> {
         calls_mean - timer_mean
     );
     Ok(())
+}
+
+/// One workload of `phases`: a name, and a batch of 1000 iterations.
+type Kernel<'a> = (&'static str, Box<dyn FnMut() -> Result<(), Error> + 'a>);
+
+fn phases(dir: &std::path::Path) -> Result<(), Error> {
+    const ROUNDS: usize = 4000;
+    const WRAP: usize = 512 << 10;
+    let writer = SummaryWriter::new(dir)?;
+    let (mut step, mut model_step) = (0u64, 0u64);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let locked =
+        || spin::mutex::SpinMutex::<_, spin::relax::Spin>::new(Vec::with_capacity(WRAP + 128));
+    let (lock, model_lock) = (locked(), locked());
+    let mut plain = Vec::<u8>::with_capacity(WRAP + 128);
+    let frame = [7u8; 48];
+    let prefix = [3u8; 32];
+    let mut kernels: Vec<Kernel> = vec![
+        (
+            "add_scalar",
+            Box::new(|| {
+                for _ in 0..1000 {
+                    writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+                    step += 1;
+                }
+                Ok(())
+            }),
+        ),
+        (
+            "computation in registers",
+            Box::new(|| {
+                x = black_box(mix_chain(x, 1000));
+                Ok(())
+            }),
+        ),
+        (
+            "wall clock read (the writer's)",
+            Box::new(|| {
+                let mut acc = 0.0;
+                for _ in 0..1000 {
+                    acc += black_box(wall_clock());
+                }
+                black_box(acc);
+                Ok(())
+            }),
+        ),
+        (
+            "48-byte append to a Vec",
+            Box::new(|| {
+                for _ in 0..1000 {
+                    if plain.len() >= WRAP {
+                        plain.clear();
+                    }
+                    black_box(&mut plain).extend_from_slice(black_box(&frame));
+                }
+                Ok(())
+            }),
+        ),
+        (
+            "spin lock + 48-byte append",
+            Box::new(|| {
+                for _ in 0..1000 {
+                    let mut buf = black_box(&lock).lock();
+                    if buf.len() >= WRAP {
+                        buf.clear();
+                    }
+                    buf.extend_from_slice(black_box(&frame));
+                }
+                Ok(())
+            }),
+        ),
+        (
+            "frame on the stack + lock + copy",
+            Box::new(|| {
+                for _ in 0..1000 {
+                    let mut f = [0u8; 128];
+                    let len = model_frame(&mut f, black_box(&prefix), 1.7e9, model_step, 0.25);
+                    model_step += 1;
+                    let mut buf = black_box(&model_lock).lock();
+                    if buf.len() >= WRAP {
+                        buf.clear();
+                    }
+                    buf.extend_from_slice(&f[..len]);
+                }
+                Ok(())
+            }),
+        ),
+    ];
+    let mut times = vec![Vec::with_capacity(ROUNDS); kernels.len()];
+    for round in 0..ROUNDS {
+        for ((_, kernel), t) in kernels.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            kernel()?;
+            t.push(start.elapsed().as_nanos() as f64 / 1000.0);
+        }
+        if round % 100 == 99 {
+            writer.flush()?;
+        }
+    }
+    let names: Vec<&str> = kernels.iter().map(|(name, _)| *name).collect();
+    drop(kernels);
+    writer.close()?;
+    println!(
+        "per iteration, over {ROUNDS} rounds of a batch of 1000 of each (ns); \
+         r: correlation with add_scalar, batch by batch"
+    );
+    for (name, v) in names.iter().zip(&times) {
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q) as usize];
+        println!(
+            "{name:>32}: min {:5.1}, p10 {:5.1}, median {:5.1}, p90 {:5.1}; r {:5.2}",
+            at(0.0),
+            at(0.1),
+            at(0.5),
+            at(0.9),
+            correlation(&times[0], v)
+        );
+    }
+    Ok(())
+}
+
+/// The clock the writer reads by default (src/clock.rs).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn wall_clock() -> f64 {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// The clock the writer reads by default (src/clock.rs).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn wall_clock() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// A scalar frame laid out as the writer lays it out (length, checksum gaps, wall time,
+/// step varint, a 32-byte cached prefix, the value), for the `phases` model.
+#[inline(never)]
+fn model_frame(f: &mut [u8; 128], prefix: &[u8; 32], wall: f64, step: u64, value: f32) -> usize {
+    let mut p = 12;
+    f[p] = 9;
+    f[p + 1..p + 9].copy_from_slice(&wall.to_le_bytes());
+    p += 9;
+    f[p] = 16;
+    p += 1;
+    let mut v = step;
+    while v >= 0x80 {
+        f[p] = (v as u8) | 0x80;
+        v >>= 7;
+        p += 1;
+    }
+    f[p] = v as u8;
+    p += 1;
+    f[p..p + 32].copy_from_slice(prefix);
+    p += 14;
+    f[p..p + 4].copy_from_slice(&value.to_le_bytes());
+    p += 8;
+    f[..8].copy_from_slice(&((p - 16) as u64).to_le_bytes());
+    p
+}
+
+/// Pearson's correlation of two series of the same length.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+    cov / (var(a, ma) * var(b, mb)).sqrt()
+}
+
+/// `n` rounds of a dependent chain of multiply, rotate and xor, in registers: the same
+/// instructions every time, no memory, no system call.
+#[inline(never)]
+fn mix_chain(mut x: u64, n: u32) -> u64 {
+    for i in 0..n {
+        x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(31) ^ u64::from(i);
+        x = x.wrapping_mul(0x94d0_49bb_1331_11eb).rotate_left(27) ^ (x >> 29);
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15).rotate_left(17) ^ (x >> 31);
+    }
+    x
 }
 
 /// `n` calls, kept out of line so that callgrind can count them alone.
