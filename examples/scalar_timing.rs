@@ -29,13 +29,15 @@
 //!   mean with the timer's cost taken off. The mean includes the rare slow calls (waking the
 //!   background thread, a buffer swap, the VM taking the core away); the median is the
 //!   typical call.
-//! - `phases`: 4000 rounds, each a batch of 1000 iterations of six workloads in turn:
+//! - `phases`: 4000 rounds, each a batch of 1000 iterations of seven workloads in turn:
 //!   `add_scalar` (as in `batches`), a dependent chain of integer mixing in registers (no
 //!   memory, no writer), the writer's wall-clock read, a 48-byte append to a `Vec`, the same
-//!   behind a spin lock, and a model of the call's frame encoded on the stack, then copied
-//!   under a spin lock into a private buffer. Prints each one's distribution and its
-//!   correlation with `add_scalar`, batch by batch: whether a slow stretch of `add_scalar`
-//!   is the writer's doing or the machine's, and which kind of work the machine slows.
+//!   behind a spin lock, a model of the call's frame encoded on the stack and copied under a
+//!   spin lock into a private buffer, and a model of the whole call (clock, frame, spin lock,
+//!   copy) into a model event file whose thread checksums and writes every 256 KiB. Prints
+//!   each one's distribution and its correlation with `add_scalar`, batch by batch: whether
+//!   a slow stretch of `add_scalar` is the writer's doing or the machine's, which kind of
+//!   work the machine slows, and how far the writer's path is from a minimal one.
 //! - `calls N`: N `add_scalar` calls in one function of their own (`run_calls`), for
 //!   callgrind: its instruction count divided by N is the instructions per call.
 //!
@@ -190,6 +192,13 @@ fn phases(dir: &std::path::Path) -> Result<(), Error> {
     let mut plain = Vec::<u8>::with_capacity(WRAP + 128);
     let frame = [7u8; 48];
     let prefix = [3u8; 32];
+    let model_path = dir.join("model");
+    let model_writer = ModelWriter::start(&model_path).map_err(|e| Error::Io {
+        action: "create",
+        path: model_path.clone(),
+        source: std::sync::Arc::new(e),
+    })?;
+    let mut mw_step = 0u64;
     let mut kernels: Vec<Kernel> = vec![
         (
             "add_scalar",
@@ -260,6 +269,18 @@ fn phases(dir: &std::path::Path) -> Result<(), Error> {
                 Ok(())
             }),
         ),
+        (
+            "model + clock + background writer",
+            Box::new(|| {
+                for _ in 0..1000 {
+                    let mut f = [0u8; 128];
+                    let len = model_frame(&mut f, black_box(&prefix), wall_clock(), mw_step, 0.25);
+                    mw_step += 1;
+                    model_writer.append(&f[..len]);
+                }
+                Ok(())
+            }),
+        ),
     ];
     let mut times = vec![Vec::with_capacity(ROUNDS); kernels.len()];
     for round in 0..ROUNDS {
@@ -275,6 +296,7 @@ fn phases(dir: &std::path::Path) -> Result<(), Error> {
     let names: Vec<&str> = kernels.iter().map(|(name, _)| *name).collect();
     drop(kernels);
     writer.close()?;
+    model_writer.stop();
     println!(
         "per iteration, over {ROUNDS} rounds of a batch of 1000 of each (ns); \
          r: correlation with add_scalar, batch by batch"
@@ -335,6 +357,89 @@ fn model_frame(f: &mut [u8; 128], prefix: &[u8; 32], wall: f64, step: u64, value
     p += 8;
     f[..8].copy_from_slice(&((p - 16) as u64).to_le_bytes());
     p
+}
+
+/// A model of the writer's event file: a front buffer behind a spin lock, and a thread that
+/// takes it every 256 KiB, checksums the records in place and writes them to a file.
+struct ModelWriter {
+    shared: std::sync::Arc<ModelShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct ModelShared {
+    front: spin::mutex::SpinMutex<Vec<u8>, spin::relax::Spin>,
+    state: parking_lot::Mutex<(Option<Vec<u8>>, bool)>,
+    work: parking_lot::Condvar,
+}
+
+impl ModelWriter {
+    const THRESHOLD: usize = 256 << 10;
+
+    fn start(path: &std::path::Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(path.parent().unwrap_or(path))?;
+        let mut file = std::fs::File::create(path)?;
+        let shared = std::sync::Arc::new(ModelShared {
+            front: spin::mutex::SpinMutex::new(Vec::with_capacity(2 * Self::THRESHOLD)),
+            state: parking_lot::Mutex::new((Some(Vec::with_capacity(2 * Self::THRESHOLD)), false)),
+            work: parking_lot::Condvar::new(),
+        });
+        let s = shared.clone();
+        let thread = std::thread::spawn(move || loop {
+            let mut back = {
+                let mut st = s.state.lock();
+                while s.front.lock().len() < Self::THRESHOLD && !st.1 {
+                    s.work.wait(&mut st);
+                }
+                if st.1 {
+                    return;
+                }
+                let spare = st.0.take().unwrap_or_default();
+                std::mem::replace(&mut *s.front.lock(), spare)
+            };
+            let mut pos = 0;
+            while pos + 12 <= back.len() {
+                let len =
+                    u64::from_le_bytes(back[pos..pos + 8].try_into().unwrap_or([0; 8])) as usize;
+                let crc = crc32c::crc32c(&back[pos..pos + 8]);
+                back[pos + 8..pos + 12].copy_from_slice(&crc.to_le_bytes());
+                let end = pos + 12 + len;
+                let crc = crc32c::crc32c(&back[pos + 12..end]);
+                back[end..end + 4].copy_from_slice(&crc.to_le_bytes());
+                pos = end + 4;
+            }
+            if let Err(e) = std::io::Write::write_all(&mut file, &back) {
+                eprintln!("the model's file: {e}");
+                return;
+            }
+            back.clear();
+            s.state.lock().0 = Some(back);
+        });
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    #[inline]
+    fn append(&self, frame: &[u8]) {
+        let mut front = self.shared.front.lock();
+        let before = front.len();
+        front.extend_from_slice(frame);
+        let wake = before < Self::THRESHOLD && front.len() >= Self::THRESHOLD;
+        drop(front);
+        if wake {
+            let _st = self.shared.state.lock();
+            self.shared.work.notify_one();
+        }
+    }
+
+    fn stop(mut self) {
+        self.shared.state.lock().1 = true;
+        self.shared.work.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Pearson's correlation of two series of the same length.
