@@ -383,7 +383,8 @@ pub fn check_scalars(data: &[u8]) {
 }
 
 /// The ONNX converter (`GraphBuilder::from_onnx`): any bytes give a graph whose every input
-/// names one of its nodes, or an `InvalidInput`; never a panic, never another error.
+/// (data or control) names one of its nodes, or an `InvalidInput`; never a panic, never
+/// another error.
 pub fn check_onnx(data: &[u8]) {
     match tensorboard_writer::GraphBuilder::from_onnx(data) {
         Ok(g) => {
@@ -395,7 +396,9 @@ pub fn check_onnx(data: &[u8]) {
             assert_eq!(names.len(), def.node.len(), "duplicate node names");
             for n in &def.node {
                 for input in &n.input {
-                    let node = input.split(':').next().unwrap_or(input);
+                    // `node`, `node:k`, or a control edge `^node`.
+                    let name = input.strip_prefix('^').unwrap_or(input);
+                    let node = name.split(':').next().unwrap_or(name);
                     assert!(
                         names.contains(node),
                         "{}: input {input:?} names no node",

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Write tests/fixtures/onnx/small.onnx with the official `onnx` package.
+"""Write tests/fixtures/onnx/small.onnx and control_flow.onnx with the official `onnx` package.
 
     python3 -m venv target/onnx-venv
     target/onnx-venv/bin/pip install onnx==1.23.2 numpy
-    target/onnx-venv/bin/python scripts/make-onnx-fixture.py [OUT]
+    target/onnx-venv/bin/python scripts/make-onnx-fixture.py [DIR]
 
 A small convnet in the shape PyTorch's exporter gives models: node names that are scope
 paths with a leading '/', parameters as initializers named like `conv1.weight`, a symbolic
 batch dimension, attributes of every common kind, a node with two outputs whose second
 output feeds a later node, a node without a name, an optional input left empty, a node
 from a custom domain, an input no node or initializer produces, and shapes inferred by
-onnx's own shape inference (value_info). The file is the same bytes on every run.
+onnx's own shape inference (value_info).
+
+control_flow.onnx: an `If` whose two branches read a tensor of the main graph, feeding a
+`Loop` whose body reads that tensor too and carries a value; checked by onnx's checker. Each
+file is the same bytes on every run.
 """
 
 import sys
@@ -24,7 +28,7 @@ def init(name, shape):
     return numpy_helper.from_array(np.zeros(shape, dtype=np.float32), name)
 
 
-def main(out):
+def small(out):
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 8, 8])
     y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])
     initializers = [
@@ -76,5 +80,62 @@ def main(out):
     onnx.save(model, out)
 
 
+def control_flow(out):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    flag = helper.make_tensor_value_info("flag", TensorProto.BOOL, [])
+    y = helper.make_tensor_value_info("loop_out", TensorProto.FLOAT, ["N", 4])
+    initializers = [
+        numpy_helper.from_array(np.eye(4, dtype=np.float32), "w"),
+        numpy_helper.from_array(np.array(3, dtype=np.int64), "trip"),
+        numpy_helper.from_array(np.array(True), "keep_going"),
+    ]
+    h_type = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 4])
+              for n in ("then_y", "else_y")]
+    then_branch = helper.make_graph(
+        [helper.make_node("Relu", ["h"], ["then_y"], name="/then/Relu")],
+        "then_branch", [], [h_type[0]],
+    )
+    else_branch = helper.make_graph(
+        # No name: named after its op, in the branch's scope.
+        [helper.make_node("Neg", ["h"], ["else_y"])],
+        "else_branch", [], [h_type[1]],
+    )
+    body = helper.make_graph(
+        [
+            helper.make_node("Add", ["acc_in", "h"], ["acc_out"], name="/body/Add"),
+            helper.make_node("Identity", ["cond_in"], ["cond_out"], name="/body/Identity"),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, ["N", 4]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, ["N", 4]),
+        ],
+    )
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["h"], name="/pre/MatMul"),
+        helper.make_node("If", ["flag"], ["branch_out"], name="/branch/If",
+                         then_branch=then_branch, else_branch=else_branch),
+        helper.make_node("Loop", ["trip", "keep_going", "branch_out"], ["loop_out"],
+                         name="/loop/Loop", body=body),
+    ]
+    graph = helper.make_graph(nodes, "control_flow", [x, flag], [y], initializer=initializers)
+    model = helper.make_model(
+        graph,
+        producer_name="tensorboard-writer fixture",
+        opset_imports=[helper.make_opsetid("", 17)],
+    )
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    model = onnx.shape_inference.infer_shapes(model)
+    onnx.save(model, out)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/onnx/small.onnx")
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/onnx"
+    small(f"{out_dir}/small.onnx")
+    control_flow(f"{out_dir}/control_flow.onnx")

@@ -389,6 +389,115 @@ fn ints(v: &attr_value::Value) -> Vec<i64> {
     }
 }
 
+const ONNX_CONTROL_FLOW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/onnx/control_flow.onnx"
+);
+
+/// `tests/fixtures/onnx/control_flow.onnx` (`scripts/make-onnx-fixture.py`, checked by onnx's
+/// checker): the branches of an `If` and the body of a `Loop` are drawn in scopes under their
+/// node, with edges from the main graph's tensors they read and control edges from what
+/// they return into the node.
+#[test]
+fn onnx_subgraphs_are_drawn_in_scopes_under_their_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    w.add_onnx_graph(ONNX_CONTROL_FLOW).unwrap();
+    w.flush().unwrap();
+    let written = graphs(dir.path());
+    assert_eq!(written.len(), 1);
+    let g = &written[0].2;
+    let summary: Vec<(&str, &str, Vec<&str>)> = g
+        .node
+        .iter()
+        .map(|n| {
+            let inputs = n.input.iter().map(String::as_str).collect();
+            (n.name.as_str(), n.op.as_str(), inputs)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("w", "Const", vec![]),
+            ("trip", "Const", vec![]),
+            ("keep_going", "Const", vec![]),
+            ("x", "Placeholder", vec![]),
+            ("flag", "Placeholder", vec![]),
+            ("pre/MatMul", "MatMul", vec!["x", "w"]),
+            // The branches read `h` of the main graph: edges from its producer.
+            ("branch/If/else_branch/Neg_0", "Neg", vec!["pre/MatMul"]),
+            (
+                "branch/If/then_branch/then/Relu",
+                "Relu",
+                vec!["pre/MatMul"]
+            ),
+            // What the branches return: control edges into the node, after its inputs.
+            (
+                "branch/If",
+                "If",
+                vec![
+                    "flag",
+                    "^branch/If/else_branch/Neg_0",
+                    "^branch/If/then_branch/then/Relu"
+                ]
+            ),
+            // The body's inputs are bound by the Loop: placeholders in its scope.
+            ("loop/Loop/body/i", "Placeholder", vec![]),
+            ("loop/Loop/body/cond_in", "Placeholder", vec![]),
+            ("loop/Loop/body/acc_in", "Placeholder", vec![]),
+            (
+                "loop/Loop/body/body/Add",
+                "Add",
+                vec!["loop/Loop/body/acc_in", "pre/MatMul"]
+            ),
+            (
+                "loop/Loop/body/body/Identity",
+                "Identity",
+                vec!["loop/Loop/body/cond_in"]
+            ),
+            (
+                "loop/Loop",
+                "Loop",
+                vec![
+                    "trip",
+                    "keep_going",
+                    "branch/If",
+                    "^loop/Loop/body/body/Add",
+                    "^loop/Loop/body/body/Identity"
+                ]
+            ),
+        ]
+    );
+    // The attributes say where each subgraph is drawn.
+    let s = |text: &str| attr_value::Value::S(text.as_bytes().to_vec());
+    let if_node = node(g, "branch/If");
+    assert_eq!(
+        attr(if_node, "then_branch"),
+        &s("subgraph of 1 nodes, drawn in branch/If/then_branch")
+    );
+    assert_eq!(
+        attr(if_node, "else_branch"),
+        &s("subgraph of 1 nodes, drawn in branch/If/else_branch")
+    );
+    assert_eq!(
+        attr(node(g, "loop/Loop"), "body"),
+        &s("subgraph of 2 nodes, drawn in loop/Loop/body")
+    );
+    // Shapes and types inside the subgraphs, from their own value infos.
+    assert_eq!(
+        output_shapes(node(g, "loop/Loop/body/acc_in")),
+        [Some(vec![-1, 4])]
+    );
+    assert_eq!(
+        attr(node(g, "loop/Loop/body/cond_in"), "dtype"),
+        &attr_value::Value::Type(DataType::DtBool as i32)
+    );
+    assert_eq!(
+        output_shapes(node(g, "branch/If/then_branch/then/Relu")),
+        [Some(vec![-1, 4])]
+    );
+}
+
 /// `tests/fixtures/onnx/small.onnx`, written by the `onnx` package itself
 /// (`scripts/make-onnx-fixture.py`): decoding it checks our schema's field numbers too.
 #[test]

@@ -332,5 +332,18 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     let onnx = GraphBuilder::from_onnx(&std::fs::read(model)?)?;
     expect(m, run, &onnx.build()?, 0, Value::Null);
     w.close()?;
+
+    // Control flow: an If's branches and a Loop's body drawn in scopes under their nodes,
+    // with edges from the main graph and control edges back into the nodes.
+    let run = "graphs_onnx_control_flow";
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/onnx/control_flow.onnx"
+    );
+    let w = SummaryWriter::new(logdir.join(run))?;
+    w.add_onnx_graph(model)?;
+    let onnx = GraphBuilder::from_onnx(&std::fs::read(model)?)?;
+    expect(m, run, &onnx.build()?, 0, Value::Null);
+    w.close()?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use prost::Message;
 use crate::error::{Error, Result};
 use crate::proto::onnx::{
     attribute_proto::AttributeType, tensor_shape_proto::dimension, type_proto, AttributeProto,
-    ModelProto, ValueInfoProto,
+    GraphProto, ModelProto, ValueInfoProto,
 };
 use crate::proto::DataType;
 use crate::writer::SummaryWriter;
@@ -185,8 +185,8 @@ fn attr_key(name: &str) -> String {
 }
 
 /// An ONNX attribute as a `GraphDef` attribute value: numbers, strings and their lists as
-/// such; tensors and subgraphs as a one-line description (the dashboard shows attributes as
-/// text, and the subgraphs of `If`, `Loop` and `Scan` are not drawn).
+/// such; tensors as a one-line description (the dashboard shows attributes as text).
+/// Subgraphs, which are drawn, are described by [`subgraph_description`] instead.
 fn attr_value(a: &AttributeProto) -> AttrValue {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let tensor = |t: &crate::proto::onnx::TensorProto| {
@@ -224,17 +224,207 @@ fn attr_value(a: &AttributeProto) -> AttrValue {
         AttributeType::Strings => a.strings.iter().map(|s| text(s)).collect::<Vec<_>>().into(),
         AttributeType::Tensor => a.t.as_ref().map_or_else(String::new, tensor).into(),
         AttributeType::Tensors => a.tensors.iter().map(tensor).collect::<Vec<_>>().into(),
-        AttributeType::Graph => {
-            let n = a.g.as_ref().map_or(0, |g| g.node.len());
-            format!("subgraph of {n} nodes (not drawn)").into()
-        }
+        // Only without a graph in it: one that holds a graph is drawn.
+        AttributeType::Graph => "no subgraph".into(),
         AttributeType::Graphs => a
             .graphs
             .iter()
-            .map(|g| format!("subgraph of {} nodes (not drawn)", g.node.len()))
+            .map(|g| format!("subgraph of {} nodes", g.node.len()))
             .collect::<Vec<_>>()
             .into(),
         other => format!("{} attribute (not shown)", other.as_str_name()).into(),
+    }
+}
+
+/// Converts a model's graphs into one `GraphBuilder`: the main graph, and the subgraphs of
+/// `If`, `Loop` and `Scan` nodes in scopes under their node.
+struct Converter<'m> {
+    g: GraphBuilder,
+    names: Names,
+    /// Tensor name -> shape and element type, from the `value_info`, inputs and outputs of
+    /// every graph converted so far.
+    types: HashMap<&'m str, (TensorShape, i32)>,
+}
+
+impl<'m> Converter<'m> {
+    /// A placeholder node `name` for `tensor`, with its shape and type when the model
+    /// records them.
+    fn placeholder(&self, name: &str, tensor: &str) -> Result<()> {
+        let mut node = self.g.node(name, "Placeholder");
+        if let Some((shape, elem)) = self.types.get(tensor) {
+            node = node.output_shape(shape.clone());
+            if let Some(d) = dtype(*elem) {
+                node = node.dtype(d);
+            }
+        }
+        add(node)
+    }
+
+    /// Adds the nodes of `graph`, named under `scope` (empty for the main graph). `outer`
+    /// holds the tensors of the enclosing graphs, which a subgraph may read. Returns the
+    /// node inputs that produce the graph's outputs.
+    fn graph(
+        &mut self,
+        graph: &'m GraphProto,
+        scope: &str,
+        outer: &HashMap<&'m str, NodeInput>,
+    ) -> Result<Vec<NodeInput>> {
+        let scoped = |name: &str| {
+            if scope.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{scope}/{name}")
+            }
+        };
+        for v in graph
+            .value_info
+            .iter()
+            .chain(&graph.input)
+            .chain(&graph.output)
+        {
+            if let Some(t) = value_type(v) {
+                self.types.insert(&v.name, t);
+            }
+        }
+        // Tensor name -> the node input that reads it (`node`, or `node:k` for output k).
+        let mut producer = outer.clone();
+
+        // Initializers: the model's parameters and constants.
+        for t in &graph.initializer {
+            let name = self.names.claim(&scoped(&t.name), &scoped("initializer"));
+            let mut node = self
+                .g
+                .node(&name, "Const")
+                .output_shape(TensorShape::new(t.dims.iter().copied()));
+            if let Some(d) = dtype(t.data_type) {
+                node = node.dtype(d);
+            }
+            add(node)?;
+            producer.insert(&t.name, NodeInput::from(name));
+        }
+        // Inputs: the main graph's are fed by the caller (before IR version 4, initializers
+        // were listed there too); a subgraph's are bound by its node, new names each.
+        for v in &graph.input {
+            let bound = graph.initializer.iter().any(|t| t.name == v.name);
+            if !bound && (!scope.is_empty() || !producer.contains_key(v.name.as_str())) {
+                let name = self.names.claim(&scoped(&v.name), &scoped("input"));
+                self.placeholder(&name, &v.name)?;
+                producer.insert(&v.name, NodeInput::from(name));
+            }
+        }
+        // Names for every node first, so that inputs can be resolved in one pass.
+        let mut node_names = Vec::with_capacity(graph.node.len());
+        for (i, n) in graph.node.iter().enumerate() {
+            let fallback = scoped(&format!("{}_{i}", n.op_type));
+            let name = if n.name.is_empty() {
+                self.names.claim(&fallback, "node")
+            } else {
+                self.names.claim(&scoped(&n.name), &fallback)
+            };
+            for (k, out) in n.output.iter().enumerate() {
+                if !out.is_empty() {
+                    let input = if k == 0 {
+                        NodeInput::from(&name)
+                    } else {
+                        NodeInput::from(format!("{name}:{k}"))
+                    };
+                    producer.insert(out, input);
+                }
+            }
+            node_names.push(name);
+        }
+        // Inputs that nothing produces: placeholders, so that every edge has a start.
+        for n in &graph.node {
+            for input in n.input.iter().filter(|i| !i.is_empty()) {
+                if !producer.contains_key(input.as_str()) {
+                    let name = self.names.claim(&scoped(input), &scoped("input"));
+                    self.placeholder(&name, input)?;
+                    producer.insert(input, NodeInput::from(name));
+                }
+            }
+        }
+
+        for (n, name) in graph.node.iter().zip(&node_names) {
+            // Subgraphs first, in scopes `<node>/<attribute>` (`_<i>` for lists of graphs):
+            // what they read from this graph is drawn as edges into them, what they return
+            // as control edges into the node.
+            let mut returned = Vec::new();
+            let mut drawn_in = HashMap::new();
+            for a in &n.attribute {
+                let key = attr_key(&a.name);
+                let subgraphs: Vec<(String, &'m GraphProto)> = match (&a.g, a.graphs.len()) {
+                    (Some(sub), _) => vec![(format!("{name}/{key}"), sub)],
+                    (None, 0) => continue,
+                    (None, _) => a
+                        .graphs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, sub)| (format!("{name}/{key}_{i}"), sub))
+                        .collect(),
+                };
+                let mut scopes = Vec::new();
+                for (sub_scope, sub) in subgraphs {
+                    returned.extend(self.graph(sub, &sub_scope, &producer)?);
+                    scopes.push(sub_scope);
+                }
+                drawn_in.insert(a.name.as_str(), scopes);
+            }
+
+            let mut node = self.g.node(name, &op_name(&n.domain, &n.op_type));
+            for input in n.input.iter().filter(|i| !i.is_empty()) {
+                node = node.input(&producer[input.as_str()]);
+            }
+            for a in &n.attribute {
+                let value = match drawn_in.get(a.name.as_str()) {
+                    Some(scopes) => subgraph_description(a, scopes),
+                    None => attr_value(a),
+                };
+                node = node.attr(&attr_key(&a.name), value);
+            }
+            let mut controls: Vec<&str> = returned
+                .iter()
+                .map(|r| r.as_str().split(':').next().unwrap_or(""))
+                .filter(|r| !r.is_empty() && r != name)
+                .collect();
+            controls.sort_unstable();
+            controls.dedup();
+            for c in controls {
+                node = node.control_input(c);
+            }
+            // `_output_shapes` needs one shape per output: unknown ones have an unknown rank.
+            if n.output.iter().any(|o| self.types.contains_key(o.as_str())) {
+                for o in &n.output {
+                    node = node.output_shape(
+                        self.types
+                            .get(o.as_str())
+                            .map_or_else(TensorShape::unknown_rank, |(s, _)| s.clone()),
+                    );
+                }
+            }
+            add(node)?;
+        }
+        Ok(graph
+            .output
+            .iter()
+            .filter_map(|o| producer.get(o.name.as_str()).cloned())
+            .collect())
+    }
+}
+
+/// The attribute value of a subgraph attribute that was drawn: where to find it.
+fn subgraph_description(a: &AttributeProto, scopes: &[String]) -> AttrValue {
+    let describe = |g: &GraphProto, scope: &str| {
+        format!("subgraph of {} nodes, drawn in {scope}", g.node.len())
+    };
+    match &a.g {
+        Some(g) => describe(g, scopes.first().map_or("", String::as_str)).into(),
+        None => a
+            .graphs
+            .iter()
+            .zip(scopes)
+            .map(|(g, scope)| describe(g, scope))
+            .collect::<Vec<_>>()
+            .into(),
     }
 }
 
@@ -249,111 +439,13 @@ impl GraphBuilder {
             .as_ref()
             .filter(|g| !g.node.is_empty() || !g.input.is_empty())
             .ok_or_else(|| invalid("the model has no graph (no nodes and no inputs)"))?;
-
-        let mut types: HashMap<&str, (TensorShape, i32)> = HashMap::new();
-        for v in graph
-            .value_info
-            .iter()
-            .chain(&graph.input)
-            .chain(&graph.output)
-        {
-            if let Some(t) = value_type(v) {
-                types.insert(&v.name, t);
-            }
-        }
-        let mut names = Names::default();
-        // Tensor name -> the node input that reads it (`node`, or `node:k` for output k).
-        let mut producer: HashMap<&str, NodeInput> = HashMap::new();
-        let g = GraphBuilder::new();
-        // A placeholder for `tensor`, with its shape and type when the model records them.
-        let placeholder = |name: &str, tensor: &str| {
-            let mut node = g.node(name, "Placeholder");
-            if let Some((shape, elem)) = types.get(tensor) {
-                node = node.output_shape(shape.clone());
-                if let Some(d) = dtype(*elem) {
-                    node = node.dtype(d);
-                }
-            }
-            node
+        let mut converter = Converter {
+            g: GraphBuilder::new(),
+            names: Names::default(),
+            types: HashMap::new(),
         };
-
-        // Initializers: the model's parameters and constants.
-        for t in &graph.initializer {
-            let name = names.claim(&t.name, "initializer");
-            let mut node = g
-                .node(&name, "Const")
-                .output_shape(TensorShape::new(t.dims.iter().copied()));
-            if let Some(d) = dtype(t.data_type) {
-                node = node.dtype(d);
-            }
-            add(node)?;
-            producer.insert(&t.name, NodeInput::from(name));
-        }
-        // Inputs the caller feeds (before IR version 4, initializers were listed here too).
-        for v in &graph.input {
-            if !producer.contains_key(v.name.as_str()) {
-                let name = names.claim(&v.name, "input");
-                add(placeholder(&name, &v.name))?;
-                producer.insert(&v.name, NodeInput::from(name));
-            }
-        }
-        // Names for every node first, so that inputs can be resolved in one pass.
-        let node_names: Vec<String> = graph
-            .node
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let fallback = format!("{}_{i}", n.op_type);
-                let name = if n.name.is_empty() {
-                    names.claim(&fallback, "node")
-                } else {
-                    names.claim(&n.name, &fallback)
-                };
-                for (k, out) in n.output.iter().enumerate() {
-                    if !out.is_empty() {
-                        let input = if k == 0 {
-                            NodeInput::from(&name)
-                        } else {
-                            NodeInput::from(format!("{name}:{k}"))
-                        };
-                        producer.insert(out, input);
-                    }
-                }
-                name
-            })
-            .collect();
-        // Inputs that nothing produces: placeholders, so that every edge has a start.
-        for n in &graph.node {
-            for input in n.input.iter().filter(|i| !i.is_empty()) {
-                if !producer.contains_key(input.as_str()) {
-                    let name = names.claim(input, "input");
-                    add(placeholder(&name, input))?;
-                    producer.insert(input, NodeInput::from(name));
-                }
-            }
-        }
-
-        for (n, name) in graph.node.iter().zip(&node_names) {
-            let mut node = g.node(name, &op_name(&n.domain, &n.op_type));
-            for input in n.input.iter().filter(|i| !i.is_empty()) {
-                node = node.input(&producer[input.as_str()]);
-            }
-            for a in &n.attribute {
-                node = node.attr(&attr_key(&a.name), attr_value(a));
-            }
-            // `_output_shapes` needs one shape per output: unknown ones have an unknown rank.
-            if n.output.iter().any(|o| types.contains_key(o.as_str())) {
-                for o in &n.output {
-                    node = node.output_shape(
-                        types
-                            .get(o.as_str())
-                            .map_or_else(TensorShape::unknown_rank, |(s, _)| s.clone()),
-                    );
-                }
-            }
-            add(node)?;
-        }
-        Ok(g)
+        converter.graph(graph, "", &HashMap::new())?;
+        Ok(converter.g)
     }
 }
 
@@ -368,8 +460,13 @@ impl SummaryWriter {
     ///   cannot hold become `_`, and clashing names get `_1`, `_2`, ….
     /// - Its op is the ONNX `op_type`, prefixed by the domain for ops outside the default
     ///   one (`com.microsoft.FusedConv`). Its attributes are kept: numbers, strings and
-    ///   their lists as they are, tensors and subgraphs as a description (the subgraphs of
-    ///   `If`, `Loop` and `Scan` are not drawn).
+    ///   their lists as they are, tensors as a description.
+    /// - The subgraphs of `If`, `Loop`, `Scan` (and any op with graph attributes) are drawn
+    ///   in scopes under their node, `<node>/<attribute>` (`<node>/<attribute>_<i>` for a
+    ///   list of graphs), nested as deep as the model nests them: a subgraph's inputs are
+    ///   `Placeholder` nodes in its scope, the tensors it reads from enclosing graphs are
+    ///   edges from their producers, and what it returns are control edges (dashed) into the
+    ///   node. The node's attribute says where its subgraph is drawn.
     /// - Edges follow the tensors: an input produced as output `k` of a node is `node:k`.
     ///   Initializers (weights, constants) are `Const` nodes, graph inputs `Placeholder`
     ///   nodes, and so is any input that nothing produces.
@@ -446,6 +543,167 @@ mod tests {
         assert_eq!(attr_key("2d"), "_2d");
         assert_eq!(attr_key("a.b"), "a_b");
         assert!(super::super::check_attr_name(&attr_key("9-x")).is_ok());
+    }
+
+    /// A node `name` of `op` reading `inputs`, writing `outputs`, with graph attributes.
+    fn onnx_node(
+        name: &str,
+        op: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attrs: Vec<AttributeProto>,
+    ) -> crate::proto::onnx::NodeProto {
+        crate::proto::onnx::NodeProto {
+            name: name.into(),
+            op_type: op.into(),
+            input: inputs.iter().map(|s| (*s).into()).collect(),
+            output: outputs.iter().map(|s| (*s).into()).collect(),
+            attribute: attrs,
+            ..Default::default()
+        }
+    }
+
+    fn onnx_graph(nodes: Vec<crate::proto::onnx::NodeProto>, outputs: &[&str]) -> GraphProto {
+        GraphProto {
+            node: nodes,
+            output: outputs
+                .iter()
+                .map(|o| ValueInfoProto {
+                    name: (*o).into(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn inputs_of(g: &crate::proto::GraphDef) -> Vec<(String, Vec<String>)> {
+        g.node
+            .iter()
+            .map(|n| (n.name.clone(), n.input.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn lists_of_subgraphs_and_nested_subgraphs_get_scopes_of_their_own() {
+        // A `Scan`-like node with a list of two graphs; the second holds an `If` whose
+        // branch reads the main graph's `x`.
+        let inner_if = onnx_node(
+            "if",
+            "If",
+            &["x"],
+            &["picked"],
+            vec![AttributeProto {
+                name: "then_branch".into(),
+                r#type: AttributeType::Graph as i32,
+                g: Some(onnx_graph(
+                    vec![onnx_node("neg", "Neg", &["x"], &["n"], vec![])],
+                    &["n"],
+                )),
+                ..Default::default()
+            }],
+        );
+        let model = ModelProto {
+            graph: Some(GraphProto {
+                input: vec![ValueInfoProto {
+                    name: "x".into(),
+                    ..Default::default()
+                }],
+                node: vec![onnx_node(
+                    "multi",
+                    "com.example.Multi",
+                    &["x"],
+                    &["y"],
+                    vec![AttributeProto {
+                        name: "steps".into(),
+                        r#type: AttributeType::Graphs as i32,
+                        graphs: vec![
+                            onnx_graph(
+                                vec![onnx_node("id", "Identity", &["x"], &["a"], vec![])],
+                                &["a"],
+                            ),
+                            onnx_graph(vec![inner_if], &["picked"]),
+                        ],
+                        ..Default::default()
+                    }],
+                )],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let g = GraphBuilder::from_onnx(&model.encode_to_vec())
+            .unwrap()
+            .build()
+            .unwrap();
+        let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            inputs_of(&g),
+            [
+                ("x".to_owned(), vec![]),
+                ("multi/steps_0/id".to_owned(), s(&["x"])),
+                ("multi/steps_1/if/then_branch/neg".to_owned(), s(&["x"])),
+                (
+                    "multi/steps_1/if".to_owned(),
+                    s(&["x", "^multi/steps_1/if/then_branch/neg"])
+                ),
+                (
+                    "multi".to_owned(),
+                    s(&["x", "^multi/steps_0/id", "^multi/steps_1/if"])
+                ),
+            ]
+        );
+        let multi = g.node.iter().find(|n| n.name == "multi").unwrap();
+        match &multi.attr["steps"].value {
+            Some(crate::proto::attr_value::Value::List(l)) => assert_eq!(
+                l.s,
+                [
+                    b"subgraph of 1 nodes, drawn in multi/steps_0".to_vec(),
+                    b"subgraph of 1 nodes, drawn in multi/steps_1".to_vec()
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn subgraphs_returning_or_reading_their_own_node_still_make_a_graph() {
+        // A branch that returns the node's own output (no control edge from the node to
+        // itself), and one that reads it (a cycle through the node, as TensorFlow's loops
+        // have): drawn, not refused.
+        let branch = |nodes, out: &str| AttributeProto {
+            name: "then_branch".into(),
+            r#type: AttributeType::Graph as i32,
+            g: Some(onnx_graph(nodes, &[out])),
+            ..Default::default()
+        };
+        for (nodes, out) in [
+            (vec![], "y"),
+            (vec![onnx_node("r", "Relu", &["y"], &["z"], vec![])], "z"),
+        ] {
+            let model = ModelProto {
+                graph: Some(onnx_graph(
+                    vec![onnx_node(
+                        "if",
+                        "If",
+                        &["c"],
+                        &["y"],
+                        vec![branch(nodes, out)],
+                    )],
+                    &["y"],
+                )),
+                ..Default::default()
+            };
+            let g = GraphBuilder::from_onnx(&model.encode_to_vec())
+                .unwrap()
+                .build()
+                .unwrap();
+            let if_node = g.node.iter().find(|n| n.name == "if").unwrap();
+            if out == "y" {
+                assert_eq!(if_node.input, ["c"]);
+            } else {
+                assert_eq!(if_node.input, ["c", "^if/then_branch/r"]);
+            }
+        }
     }
 
     #[test]
