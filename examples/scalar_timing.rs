@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example scalar_timing                 # batches (the default)
 //! cargo run --release --example scalar_timing -- batches --sequence   # and each batch, in order
+//! cargo run --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
@@ -17,8 +18,8 @@
 //!   settings (its background thread writes meanwhile; a flush every 100 batches); prints the
 //!   minimum, 10th percentile, median, 90th percentile and mean of the per-call time of each
 //!   batch. Alternate the builds being compared, run by run: this VM's speed drifts.
-//!   `--sequence` also prints every batch in order, one character each, to show how long
-//!   the slow and fast stretches last.
+//!   A number sets how many batches (4000 by default). `--sequence` also prints every
+//!   batch in order, one character each, to show how long the slow and fast stretches last.
 //! - `threads N [MAX_PENDING]`: N threads log 4 M events in all through clones of one
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
@@ -53,7 +54,14 @@ fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = std::env::temp_dir().join(format!("scalar_timing_{}", std::process::id()));
     let result = match args.first().map(String::as_str).unwrap_or("batches") {
-        "batches" => batches(&dir, args.iter().any(|a| a == "--sequence")),
+        "batches" => {
+            let count = args
+                .iter()
+                .skip(1)
+                .find_map(|a| a.parse().ok())
+                .unwrap_or(4000);
+            batches(&dir, count, args.iter().any(|a| a == "--sequence"))
+        }
         "threads" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
             let bound = args.get(2).and_then(|s| s.parse().ok());
@@ -83,11 +91,11 @@ fn main() -> Result<(), Error> {
     result
 }
 
-fn batches(dir: &std::path::Path, sequence: bool) -> Result<(), Error> {
+fn batches(dir: &std::path::Path, count: usize, sequence: bool) -> Result<(), Error> {
     let writer = SummaryWriter::new(dir)?;
-    let mut per_call = Vec::with_capacity(4000);
+    let mut per_call = Vec::with_capacity(count.max(1));
     let mut step = 0u64;
-    for batch in 0..4000 {
+    for batch in 0..count.max(1) {
         let start = Instant::now();
         for _ in 0..1000 {
             writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
@@ -118,7 +126,8 @@ fn batches(dir: &std::path::Path, sequence: bool) -> Result<(), Error> {
     let at = |q: f64| per_call[((per_call.len() - 1) as f64 * q) as usize];
     let mean = per_call.iter().sum::<f64>() / per_call.len() as f64;
     println!(
-        "add_scalar per call, over 4000 batches of 1000: min {:.1} ns, p10 {:.1}, median {:.1}, p90 {:.1}, mean {mean:.1}",
+        "add_scalar per call, over {} batches of 1000: min {:.1} ns, p10 {:.1}, median {:.1}, p90 {:.1}, mean {mean:.1}",
+        per_call.len(),
         at(0.0),
         at(0.1),
         at(0.5),
