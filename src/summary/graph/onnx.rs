@@ -236,6 +236,22 @@ fn attr_value(a: &AttributeProto) -> AttrValue {
     }
 }
 
+/// The tensors a graph can read: its own, then those of the graphs enclosing it (a chain,
+/// so that a subgraph does not copy the tensors of the graph around it).
+struct Tensors<'a, 'm> {
+    /// Tensor name -> the node input that reads it (`node`, or `node:k` for output k).
+    own: HashMap<&'m str, NodeInput>,
+    outer: Option<&'a Tensors<'a, 'm>>,
+}
+
+impl<'a, 'm> Tensors<'a, 'm> {
+    fn get(&self, name: &str) -> Option<&NodeInput> {
+        self.own
+            .get(name)
+            .or_else(|| self.outer.and_then(|o| o.get(name)))
+    }
+}
+
 /// Converts a model's graphs into one `GraphBuilder`: the main graph, and the subgraphs of
 /// `If`, `Loop` and `Scan` nodes in scopes under their node.
 struct Converter<'m> {
@@ -267,7 +283,7 @@ impl<'m> Converter<'m> {
         &mut self,
         graph: &'m GraphProto,
         scope: &str,
-        outer: &HashMap<&'m str, NodeInput>,
+        outer: Option<&Tensors<'_, 'm>>,
     ) -> Result<Vec<NodeInput>> {
         let scoped = |name: &str| {
             if scope.is_empty() {
@@ -286,8 +302,10 @@ impl<'m> Converter<'m> {
                 self.types.insert(&v.name, t);
             }
         }
-        // Tensor name -> the node input that reads it (`node`, or `node:k` for output k).
-        let mut producer = outer.clone();
+        let mut producer = Tensors {
+            own: HashMap::new(),
+            outer,
+        };
 
         // Initializers: the model's parameters and constants.
         for t in &graph.initializer {
@@ -300,16 +318,16 @@ impl<'m> Converter<'m> {
                 node = node.dtype(d);
             }
             add(node)?;
-            producer.insert(&t.name, NodeInput::from(name));
+            producer.own.insert(&t.name, NodeInput::from(name));
         }
         // Inputs: the main graph's are fed by the caller (before IR version 4, initializers
         // were listed there too); a subgraph's are bound by its node, new names each.
         for v in &graph.input {
             let bound = graph.initializer.iter().any(|t| t.name == v.name);
-            if !bound && (!scope.is_empty() || !producer.contains_key(v.name.as_str())) {
+            if !bound && (!scope.is_empty() || producer.get(&v.name).is_none()) {
                 let name = self.names.claim(&scoped(&v.name), &scoped("input"));
                 self.placeholder(&name, &v.name)?;
-                producer.insert(&v.name, NodeInput::from(name));
+                producer.own.insert(&v.name, NodeInput::from(name));
             }
         }
         // Names for every node first, so that inputs can be resolved in one pass.
@@ -328,7 +346,7 @@ impl<'m> Converter<'m> {
                     } else {
                         NodeInput::from(format!("{name}:{k}"))
                     };
-                    producer.insert(out, input);
+                    producer.own.insert(out, input);
                 }
             }
             node_names.push(name);
@@ -336,10 +354,10 @@ impl<'m> Converter<'m> {
         // Inputs that nothing produces: placeholders, so that every edge has a start.
         for n in &graph.node {
             for input in n.input.iter().filter(|i| !i.is_empty()) {
-                if !producer.contains_key(input.as_str()) {
+                if producer.get(input).is_none() {
                     let name = self.names.claim(&scoped(input), &scoped("input"));
                     self.placeholder(&name, input)?;
-                    producer.insert(input, NodeInput::from(name));
+                    producer.own.insert(input, NodeInput::from(name));
                 }
             }
         }
@@ -364,15 +382,21 @@ impl<'m> Converter<'m> {
                 };
                 let mut scopes = Vec::new();
                 for (sub_scope, sub) in subgraphs {
-                    returned.extend(self.graph(sub, &sub_scope, &producer)?);
+                    returned.extend(self.graph(sub, &sub_scope, Some(&producer))?);
                     scopes.push(sub_scope);
                 }
                 drawn_in.insert(a.name.as_str(), scopes);
             }
 
             let mut node = self.g.node(name, &op_name(&n.domain, &n.op_type));
-            for input in n.input.iter().filter(|i| !i.is_empty()) {
-                node = node.input(&producer[input.as_str()]);
+            // Every input has a producer by now (a placeholder at least).
+            for input in n
+                .input
+                .iter()
+                .filter(|i| !i.is_empty())
+                .filter_map(|i| producer.get(i))
+            {
+                node = node.input(input);
             }
             for a in &n.attribute {
                 let value = match drawn_in.get(a.name.as_str()) {
@@ -406,7 +430,7 @@ impl<'m> Converter<'m> {
         Ok(graph
             .output
             .iter()
-            .filter_map(|o| producer.get(o.name.as_str()).cloned())
+            .filter_map(|o| producer.get(&o.name).cloned())
             .collect())
     }
 }
@@ -444,7 +468,7 @@ impl GraphBuilder {
             names: Names::default(),
             types: HashMap::new(),
         };
-        converter.graph(graph, "", &HashMap::new())?;
+        converter.graph(graph, "", None)?;
         Ok(converter.g)
     }
 }
