@@ -28,37 +28,33 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-#[test]
-fn record_reader_corpus() {
-    let inputs = corpus("record_reader");
+/// Runs `check` on every input of `target`'s corpus (at least 20 of them); a panic fails
+/// the test, naming the input.
+fn replay(target: &str, check: impl Fn(&[u8]) + std::panic::RefUnwindSafe) {
+    let inputs = corpus(target);
     assert!(inputs.len() >= 20, "corpus too small: {}", inputs.len());
     for (name, data) in &inputs {
-        let r = std::panic::catch_unwind(|| {
-            checks::check_records(data);
-            checks::check_roundtrip(data);
-        });
-        assert!(r.is_ok(), "corpus input {name} fails");
+        let r = std::panic::catch_unwind(|| check(data));
+        assert!(r.is_ok(), "{target} corpus input {name} fails");
     }
+}
+
+#[test]
+fn record_reader_corpus() {
+    replay("record_reader", |data| {
+        checks::check_records(data);
+        checks::check_roundtrip(data);
+    });
 }
 
 #[test]
 fn event_reader_corpus() {
-    let inputs = corpus("event_reader");
-    assert!(inputs.len() >= 20, "corpus too small: {}", inputs.len());
-    for (name, data) in &inputs {
-        let r = std::panic::catch_unwind(|| checks::check_event_input(data));
-        assert!(r.is_ok(), "corpus input {name} fails");
-    }
+    replay("event_reader", checks::check_event_input);
 }
 
 #[test]
 fn onnx_graph_corpus() {
-    let inputs = corpus("onnx_graph");
-    assert!(inputs.len() >= 20, "corpus too small: {}", inputs.len());
-    for (name, data) in &inputs {
-        let r = std::panic::catch_unwind(|| checks::check_onnx(data));
-        assert!(r.is_ok(), "corpus input {name} fails");
-    }
+    replay("onnx_graph", checks::check_onnx);
 }
 
 /// Generated inputs on top of the corpus: random bytes, and real records with random damage.

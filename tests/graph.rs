@@ -389,6 +389,35 @@ fn ints(v: &attr_value::Value) -> Vec<i64> {
     }
 }
 
+/// The graph that `add_onnx_graph(path)` logs, read back from the event file; checked to
+/// be the graph `GraphBuilder::from_onnx` builds from the same file.
+fn logged_onnx_graph(path: &str) -> GraphDef {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    w.add_onnx_graph(path).unwrap();
+    w.flush().unwrap();
+    let mut written = graphs(dir.path());
+    assert_eq!(written.len(), 1);
+    let g = written.remove(0).2;
+    let from_builder = GraphBuilder::from_onnx(&std::fs::read(path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(g, from_builder);
+    g
+}
+
+/// Each node's name, op and inputs, in order.
+fn nodes_ops_inputs(g: &GraphDef) -> Vec<(&str, &str, Vec<&str>)> {
+    g.node
+        .iter()
+        .map(|n| {
+            let inputs = n.input.iter().map(String::as_str).collect();
+            (n.name.as_str(), n.op.as_str(), inputs)
+        })
+        .collect()
+}
+
 const ONNX_CONTROL_FLOW: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/onnx/control_flow.onnx"
@@ -400,23 +429,9 @@ const ONNX_CONTROL_FLOW: &str = concat!(
 /// they return into the node.
 #[test]
 fn onnx_subgraphs_are_drawn_in_scopes_under_their_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let w = SummaryWriter::new(dir.path()).unwrap();
-    w.add_onnx_graph(ONNX_CONTROL_FLOW).unwrap();
-    w.flush().unwrap();
-    let written = graphs(dir.path());
-    assert_eq!(written.len(), 1);
-    let g = &written[0].2;
-    let summary: Vec<(&str, &str, Vec<&str>)> = g
-        .node
-        .iter()
-        .map(|n| {
-            let inputs = n.input.iter().map(String::as_str).collect();
-            (n.name.as_str(), n.op.as_str(), inputs)
-        })
-        .collect();
+    let g = &logged_onnx_graph(ONNX_CONTROL_FLOW);
     assert_eq!(
-        summary,
+        nodes_ops_inputs(g),
         [
             ("w", "Const", vec![]),
             ("trip", "Const", vec![]),
@@ -502,29 +517,9 @@ fn onnx_subgraphs_are_drawn_in_scopes_under_their_node() {
 /// (`scripts/make-onnx-fixture.py`): decoding it checks our schema's field numbers too.
 #[test]
 fn onnx_model_becomes_a_scoped_graph() {
-    let dir = tempfile::tempdir().unwrap();
-    let w = SummaryWriter::new(dir.path()).unwrap();
-    w.add_onnx_graph(ONNX_FIXTURE).unwrap();
-    w.flush().unwrap();
-    let written = graphs(dir.path());
-    assert_eq!(written.len(), 1);
-    let g = &written[0].2;
-    let want_from_builder = GraphBuilder::from_onnx(&std::fs::read(ONNX_FIXTURE).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
-    assert_eq!(g, &want_from_builder);
-
-    let summary: Vec<(&str, &str, Vec<&str>)> = g
-        .node
-        .iter()
-        .map(|n| {
-            let inputs = n.input.iter().map(String::as_str).collect();
-            (n.name.as_str(), n.op.as_str(), inputs)
-        })
-        .collect();
+    let g = &logged_onnx_graph(ONNX_FIXTURE);
     assert_eq!(
-        summary,
+        nodes_ops_inputs(g),
         [
             ("conv1.weight", "Const", vec![]),
             ("conv1.bias", "Const", vec![]),

@@ -320,30 +320,22 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     expect(m, run, &second.build()?, 1, Value::Null);
     w.close()?;
 
-    // An ONNX model (written by the `onnx` package: scripts/make-onnx-fixture.py): scopes from
-    // the exporter's node names, an output index edge, a custom-domain op, symbolic shapes.
-    let run = "graphs_onnx";
-    let model = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/onnx/small.onnx"
-    );
-    let w = SummaryWriter::new(logdir.join(run))?;
-    w.add_onnx_graph(model)?;
-    let onnx = GraphBuilder::from_onnx(&std::fs::read(model)?)?;
-    expect(m, run, &onnx.build()?, 0, Value::Null);
-    w.close()?;
-
-    // Control flow: an If's branches and a Loop's body drawn in scopes under their nodes,
-    // with edges from the main graph and control edges back into the nodes.
-    let run = "graphs_onnx_control_flow";
-    let model = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/onnx/control_flow.onnx"
-    );
-    let w = SummaryWriter::new(logdir.join(run))?;
-    w.add_onnx_graph(model)?;
-    let onnx = GraphBuilder::from_onnx(&std::fs::read(model)?)?;
-    expect(m, run, &onnx.build()?, 0, Value::Null);
-    w.close()?;
+    // ONNX models written by the `onnx` package (scripts/make-onnx-fixture.py). small.onnx:
+    // scopes from the exporter's node names, an output index edge, a custom-domain op,
+    // symbolic shapes. control_flow.onnx: an If's branches and a Loop's body drawn in scopes
+    // under their nodes, with edges from the main graph and control edges back into them.
+    for (run, file) in [
+        ("graphs_onnx", "small.onnx"),
+        ("graphs_onnx_control_flow", "control_flow.onnx"),
+    ] {
+        let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/onnx")
+            .join(file);
+        let w = SummaryWriter::new(logdir.join(run))?;
+        w.add_onnx_graph(&model)?;
+        let onnx = GraphBuilder::from_onnx(&std::fs::read(&model)?)?;
+        expect(m, run, &onnx.build()?, 0, Value::Null);
+        w.close()?;
+    }
     Ok(())
 }

@@ -322,9 +322,9 @@ impl<'m> Converter<'m> {
         }
         // Inputs: the main graph's are fed by the caller (before IR version 4, initializers
         // were listed there too); a subgraph's are bound by its node, new names each.
+        // Only initializers are in `own` yet: an input named like one is that initializer.
         for v in &graph.input {
-            let bound = graph.initializer.iter().any(|t| t.name == v.name);
-            if !bound && (!scope.is_empty() || producer.get(&v.name).is_none()) {
+            if !producer.own.contains_key(v.name.as_str()) {
                 let name = self.names.claim(&scoped(&v.name), &scoped("input"));
                 self.placeholder(&name, &v.name)?;
                 producer.own.insert(&v.name, NodeInput::from(name));
@@ -367,12 +367,12 @@ impl<'m> Converter<'m> {
             // what they read from this graph is drawn as edges into them, what they return
             // as control edges into the node.
             let mut returned = Vec::new();
-            let mut drawn_in = HashMap::new();
+            let mut attrs = Vec::with_capacity(n.attribute.len());
             for a in &n.attribute {
                 let key = attr_key(&a.name);
                 let subgraphs: Vec<(String, &'m GraphProto)> = match (&a.g, a.graphs.len()) {
                     (Some(sub), _) => vec![(format!("{name}/{key}"), sub)],
-                    (None, 0) => continue,
+                    (None, 0) => Vec::new(),
                     (None, _) => a
                         .graphs
                         .iter()
@@ -380,12 +380,17 @@ impl<'m> Converter<'m> {
                         .map(|(i, sub)| (format!("{name}/{key}_{i}"), sub))
                         .collect(),
                 };
-                let mut scopes = Vec::new();
-                for (sub_scope, sub) in subgraphs {
-                    returned.extend(self.graph(sub, &sub_scope, Some(&producer))?);
-                    scopes.push(sub_scope);
-                }
-                drawn_in.insert(a.name.as_str(), scopes);
+                let value = if subgraphs.is_empty() {
+                    attr_value(a)
+                } else {
+                    let mut scopes = Vec::with_capacity(subgraphs.len());
+                    for (sub_scope, sub) in subgraphs {
+                        returned.extend(self.graph(sub, &sub_scope, Some(&producer))?);
+                        scopes.push(sub_scope);
+                    }
+                    subgraph_description(a, &scopes)
+                };
+                attrs.push((key, value));
             }
 
             let mut node = self.g.node(name, &op_name(&n.domain, &n.op_type));
@@ -398,12 +403,8 @@ impl<'m> Converter<'m> {
             {
                 node = node.input(input);
             }
-            for a in &n.attribute {
-                let value = match drawn_in.get(a.name.as_str()) {
-                    Some(scopes) => subgraph_description(a, scopes),
-                    None => attr_value(a),
-                };
-                node = node.attr(&attr_key(&a.name), value);
+            for (key, value) in attrs {
+                node = node.attr(&key, value);
             }
             let mut controls: Vec<&str> = returned
                 .iter()
