@@ -5,7 +5,8 @@
 //!   with default settings, so its background thread writes while the caller logs, as in
 //!   real use; it is flushed between samples outside the timed region. The peer queues into
 //!   an unbounded channel; a fresh peer writer per sample is dropped (draining its queue)
-//!   outside the timed region.
+//!   outside the timed region. `…/8_tags`: the same, eight tags logged in turn (`loss`,
+//!   `accuracy`, … `val/accuracy`), as training loops log; the time is per call.
 //! - `end_to_end/1thread`: create a writer, log N scalars, close it (everything on disk), with
 //!   default settings. N = 1,000,000 for ours, 20,000 for the peer (about 3.8 µs per event);
 //!   compare the per-element throughput. `end_to_end/4threads`: ours only, 4 threads logging
@@ -107,6 +108,21 @@ fn add_scalar_caller(c: &mut Criterion) {
             elapsed
         })
     });
+    group.bench_function("tensorboard-writer/8_tags", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for i in 0..iters {
+                let tag = EIGHT_TAGS[i as usize % EIGHT_TAGS.len()];
+                writer
+                    .add_scalar(black_box(tag), black_box(0.25f32), step)
+                    .expect("add_scalar");
+                step += 1;
+            }
+            let elapsed = start.elapsed();
+            writer.flush().expect("flush");
+            elapsed
+        })
+    });
     writer.close().expect("close");
 
     // Every event the peer queues costs its background thread ~4 µs to drain, outside the
@@ -127,8 +143,33 @@ fn add_scalar_caller(c: &mut Criterion) {
             elapsed
         })
     });
+    group.bench_function("tensorboard-rs/8_tags", |b| {
+        b.iter_custom(|iters| {
+            let mut peer = PeerWriter::new(dirs.fresh("peer"));
+            let start = Instant::now();
+            for i in 0..iters {
+                let tag = EIGHT_TAGS[i as usize % EIGHT_TAGS.len()];
+                peer.add_scalar(black_box(tag), black_box(0.25f32), i as usize);
+            }
+            let elapsed = start.elapsed();
+            drop(peer);
+            elapsed
+        })
+    });
     group.finish();
 }
+
+/// The tags of `add_scalar/caller/…/8_tags`, logged in turn.
+const EIGHT_TAGS: [&str; 8] = [
+    "loss",
+    "accuracy",
+    "learning_rate",
+    "grad_norm",
+    "train/loss",
+    "train/accuracy",
+    "val/loss",
+    "val/accuracy",
+];
 
 /// Times `iters` runs of `run` in fresh run directories, removing each afterwards untimed.
 fn time_runs(dirs: &mut Dirs, prefix: &str, iters: u64, mut run: impl FnMut(&Path)) -> Duration {

@@ -5,6 +5,7 @@
 //! cargo run --release --example scalar_timing                 # batches (the default)
 //! cargo run --release --example scalar_timing -- batches --sequence   # and each batch, in order
 //! cargo run --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
+//! cargo run --release --example scalar_timing -- batches --tags 6   # six tags in turn
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
@@ -20,6 +21,8 @@
 //!   batch. Alternate the builds being compared, run by run: this VM's speed drifts.
 //!   A number sets how many batches (4000 by default). `--sequence` also prints every
 //!   batch in order, one character each, to show how long the slow and fast stretches last.
+//!   `--tags N` logs N different tags in turn (how training loops log) instead of `loss`
+//!   alone: `loss`, `accuracy`, … (eight names), then `layer{i}/grad_norm`.
 //! - `threads N [MAX_PENDING]`: N threads log 4 M events in all through clones of one
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
@@ -60,7 +63,13 @@ fn main() -> Result<(), Error> {
                 .skip(1)
                 .find_map(|a| a.parse().ok())
                 .unwrap_or(4000);
-            batches(&dir, count, args.iter().any(|a| a == "--sequence"))
+            let tags = args
+                .iter()
+                .position(|a| a == "--tags")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            batches(&dir, count, tags, args.iter().any(|a| a == "--sequence"))
         }
         "threads" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
@@ -91,14 +100,34 @@ fn main() -> Result<(), Error> {
     result
 }
 
-fn batches(dir: &std::path::Path, count: usize, sequence: bool) -> Result<(), Error> {
+/// The tags `batches --tags N` cycles through, as a training loop logs them.
+const TAGS: [&str; 8] = [
+    "loss",
+    "accuracy",
+    "learning_rate",
+    "grad_norm",
+    "train/loss",
+    "train/accuracy",
+    "val/loss",
+    "val/accuracy",
+];
+
+fn batches(dir: &std::path::Path, count: usize, tags: usize, sequence: bool) -> Result<(), Error> {
+    // Past the eight above, `layer{i}/grad_norm` (a loop logging one value per layer).
+    let tags: Vec<String> = (0..tags.max(1))
+        .map(|i| match TAGS.get(i) {
+            Some(t) => t.to_string(),
+            None => format!("layer{}/grad_norm", i - TAGS.len()),
+        })
+        .collect();
     let writer = SummaryWriter::new(dir)?;
     let mut per_call = Vec::with_capacity(count.max(1));
     let mut step = 0u64;
     for batch in 0..count.max(1) {
         let start = Instant::now();
-        for _ in 0..1000 {
-            writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+        for i in 0..1000 {
+            let tag = tags[i % tags.len()].as_str();
+            writer.add_scalar(black_box(tag), black_box(0.25f32), step)?;
             step += 1;
         }
         per_call.push(start.elapsed().as_nanos() as f64 / 1000.0);

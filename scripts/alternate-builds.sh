@@ -10,6 +10,7 @@
 # and 90th percentile of its runs' medians, the share of runs at or under 40 ns, and against
 # the first binary the median of the paired differences and the share of rounds it was
 # faster. Run it under scripts/quiet.sh. Build the variants with the same example source.
+# ALT_ARGS replaces `batches 300` (e.g. ALT_ARGS="batches 300 --tags 6").
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 ROUNDS BINARY..." >&2; exit 2; }
 rounds=$1
@@ -19,7 +20,8 @@ trap 'rm -f "$out"' EXIT
 for _ in $(seq 1 "$rounds"); do
     line=""
     for bin in "$@"; do
-        m=$("$bin" batches 300 | sed -E 's/.*median ([0-9.]+).*/\1/')
+        # shellcheck disable=SC2086
+        m=$("$bin" ${ALT_ARGS:-batches 300} | sed -E 's/.*median ([0-9.]+).*/\1/')
         line="$line $m"
     done
     echo "$line" >> "$out"

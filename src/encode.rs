@@ -195,8 +195,11 @@ const PREFIX_CAP: usize = SMALL_RECORD - 40;
 /// [`ScalarPrefix::frame`].
 const SHORT_PREFIX: usize = 32;
 
-/// Entries of the per-thread tag cache (pairs of two ways each).
-const CACHE_SLOTS: usize = 16;
+/// Entries of the per-thread tag cache's table by address (pairs of two ways each).
+const CACHE_SLOTS: usize = 64;
+
+/// Entries of the per-thread tag cache's table by content (pairs of two ways each).
+const CONTENT_SLOTS: usize = 512;
 
 /// The bytes of a scalar event that depend only on its full tag: from the `Event.summary`
 /// key to the `simple_value` key, the tag checked against the [tag rules](crate::tag) once.
@@ -357,29 +360,81 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Recently logged tags of this thread, so that logging a tag again skips checking and
-/// encoding it: a small two-way cache indexed by a hash of the tag's bytes. Per thread, so
-/// it needs no lock; it holds plain bytes, so it needs no destructor either.
+/// encoding it: a table of two-way pairs indexed by where the tag's bytes are (the fast
+/// path), backed by a larger one indexed by a hash of the bytes, [`BY_CONTENT`] (for a tag
+/// logged from a new address, such as a string built anew, and for loops logging more tags
+/// than this table holds). Every hit is checked against the tag's bytes. Per thread, so
+/// neither needs a lock; this one holds plain bytes in a `const`-initialised thread-local,
+/// so reaching it costs no initialisation check and it needs no destructor.
 struct TagCache {
-    slots: [ScalarPrefix; CACHE_SLOTS],
+    by_address: [ScalarPrefix; CACHE_SLOTS],
 }
 
 std::thread_local! {
     static TAG_CACHE: std::cell::RefCell<TagCache> = const {
         std::cell::RefCell::new(TagCache {
-            slots: [ScalarPrefix::EMPTY; CACHE_SLOTS],
+            by_address: [ScalarPrefix::EMPTY; CACHE_SLOTS],
         })
+    };
+
+    /// The tag cache's table by content: on the heap, made by a thread's first miss.
+    static BY_CONTENT: std::cell::RefCell<Vec<ScalarPrefix>> = const {
+        std::cell::RefCell::new(Vec::new())
     };
 }
 
-/// The cache slot (even: the first of its pair) for `tag` under `scope_id`.
+/// The `by_address` slot (even: the first of its pair) for `tag` under `scope_id`.
+///
+/// From the tag's address and length: they are in registers when the call starts, so the
+/// slot's address is known at once and its loads run beside the loads of the tag's bytes
+/// that check it (a hash of the bytes would have to wait for them).
 #[inline]
-fn cache_slot(scope_id: u64, tag: &[u8]) -> usize {
-    let n = tag.len();
-    let at = |i: usize| u64::from(tag.get(i).copied().unwrap_or(0));
-    let h =
-        (n as u64 | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 3) << 24 | at(0) << 32)
-            ^ scope_id.wrapping_mul(0x2545_f491_4f6c_dd1d);
-    ((h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize) & (CACHE_SLOTS - 2)
+fn address_slot(scope_id: u64, tag: &[u8]) -> usize {
+    let a = tag.as_ptr() as usize as u64;
+    let h = a
+        ^ (a >> 6)
+        ^ (a >> 11)
+        ^ tag.len() as u64
+        ^ scope_id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57;
+    (h as usize) & (CACHE_SLOTS - 2)
+}
+
+/// The [`BY_CONTENT`] slot (even: the first of its pair) for `tag` under `scope_id`: a
+/// hash of every byte of the tag.
+fn content_slot(scope_id: u64, tag: &[u8]) -> usize {
+    let mut h = scope_id ^ (tag.len() as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
+    for chunk in tag.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    ((h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize) & (CONTENT_SLOTS - 2)
+}
+
+/// Runs `f` on the prefix of `tag` under `scope_id` in [`BY_CONTENT`], if it is there.
+#[cold]
+fn with_content_prefix<R>(
+    scope_id: u64,
+    tag: &[u8],
+    f: impl FnOnce(&ScalarPrefix) -> R,
+) -> Option<R> {
+    let j = content_slot(scope_id, tag);
+    BY_CONTENT
+        .try_with(|table| {
+            let mut table = table.borrow_mut();
+            let pair = table.get_mut(j..j + 2)?;
+            if pair[0].is_for(scope_id, tag) {
+                Some(f(&pair[0]))
+            } else if pair[1].is_for(scope_id, tag) {
+                pair.swap(0, 1);
+                Some(f(&pair[0]))
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` on the cached prefix of `tag` under the scope `scope_id`, if this thread has
@@ -391,24 +446,26 @@ pub(crate) fn with_cached_prefix<R>(
     f: impl FnOnce(&ScalarPrefix) -> R,
 ) -> Option<R> {
     let bytes = tag.as_bytes();
-    let i = cache_slot(scope_id, bytes);
+    let i = address_slot(scope_id, bytes);
     // A thread being torn down has no cache any more: a miss.
-    TAG_CACHE
-        .try_with(move |cache| {
-            let mut cache = cache.borrow_mut();
-            let slots = &mut cache.slots;
-            if slots[i].is_for(scope_id, bytes) {
-                Some(f(&slots[i]))
-            } else if slots[i + 1].is_for(scope_id, bytes) {
-                // Most recently used first.
-                slots.swap(i, i + 1);
-                Some(f(&slots[i]))
-            } else {
-                None
-            }
-        })
-        .ok()
-        .flatten()
+    let looked = TAG_CACHE.try_with(move |cache| {
+        let slots = &mut cache.borrow_mut().by_address;
+        if slots[i].is_for(scope_id, bytes) {
+            Ok(f(&slots[i]))
+        } else if slots[i + 1].is_for(scope_id, bytes) {
+            // Most recently used first.
+            slots.swap(i, i + 1);
+            Ok(f(&slots[i]))
+        } else {
+            Err(f)
+        }
+    });
+    match looked {
+        Ok(Ok(r)) => Some(r),
+        // Logged from another address, or pushed out by other tags.
+        Ok(Err(f)) => with_content_prefix(scope_id, bytes, f),
+        Err(_) => None,
+    }
 }
 
 /// The prefix of `tag` under `scope` (whose id is `scope_id`), which the caller has
@@ -416,11 +473,20 @@ pub(crate) fn with_cached_prefix<R>(
 /// long for a stack-encoded record.
 pub(crate) fn cache_prefix(scope_id: u64, scope: &str, tag: &str) -> Option<ScalarPrefix> {
     let prefix = ScalarPrefix::new(scope_id, scope, tag)?;
-    let i = cache_slot(scope_id, tag.as_bytes());
+    let i = address_slot(scope_id, tag.as_bytes());
+    let j = content_slot(scope_id, tag.as_bytes());
     let _ = TAG_CACHE.try_with(|cache| {
         let mut cache = cache.borrow_mut();
-        cache.slots[i + 1] = cache.slots[i];
-        cache.slots[i] = prefix;
+        cache.by_address[i + 1] = cache.by_address[i];
+        cache.by_address[i] = prefix;
+    });
+    let _ = BY_CONTENT.try_with(|table| {
+        let mut table = table.borrow_mut();
+        if table.is_empty() {
+            table.resize(CONTENT_SLOTS, ScalarPrefix::EMPTY);
+        }
+        table[j + 1] = table[j];
+        table[j] = prefix;
     });
     Some(prefix)
 }
@@ -669,6 +735,43 @@ mod tests {
                     "{tag}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn tags_from_other_addresses_are_found_by_their_bytes() {
+        let h = EventHeader {
+            wall_time: 1.0,
+            step: 9,
+        };
+        // More tags than the table by address holds, cached from one set of strings...
+        let originals: Vec<String> = (0..200).map(|i| format!("layer{i}/grad_norm")).collect();
+        for t in &originals {
+            cache_prefix(0, "", t).unwrap();
+        }
+        // ... are found from copies at other addresses: by content.
+        let copies: Vec<String> = originals.clone();
+        let hits = copies
+            .iter()
+            .filter(|c| {
+                assert_ne!(c.as_ptr(), originals[0].as_ptr());
+                let mut frame = [0u8; SMALL_RECORD];
+                match with_cached_prefix(0, c, |p| p.frame(&h, 0.5, &mut frame)) {
+                    Some(len) => {
+                        assert_eq!(frame[..len], reference_frame(h, "", c, 0.5)[..], "{c}");
+                        true
+                    }
+                    None => false,
+                }
+            })
+            .count();
+        assert!(hits >= 180, "only {hits} of 200 found by content");
+        // Under another scope they are other tags.
+        assert!(with_cached_prefix(1, &copies[199], |_| ()).is_none());
+        // A tag from the table by content is never taken for another tag of its pair.
+        for c in &copies {
+            let other = format!("{c}x");
+            assert!(with_cached_prefix(0, &other, |_| ()).is_none(), "{other}");
         }
     }
 
