@@ -25,6 +25,9 @@
 //! Run with `cargo bench --bench scalars` (about two minutes on two cores), or one group with
 //! e.g. `cargo bench --bench scalars -- reader`.
 
+#[path = "../tests/support/training_tags.rs"]
+mod training_tags;
+
 use std::fs::File;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -37,6 +40,7 @@ use tensorboard_rs::summary::scalar as peer_scalar;
 use tensorboard_rs::summary_writer::{FileWriter as PeerFileWriter, SummaryWriter as PeerWriter};
 use tensorboard_writer::record::RecordReader;
 use tensorboard_writer::{read_scalars, EventReader, ScalarReader, SummaryWriter};
+use training_tags::TRAINING_TAGS;
 
 /// Scalars per event in the merged-step benchmark.
 const MERGED_TAGS: [&str; 10] = [
@@ -112,7 +116,7 @@ fn add_scalar_caller(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let start = Instant::now();
             for i in 0..iters {
-                let tag = EIGHT_TAGS[i as usize % EIGHT_TAGS.len()];
+                let tag = TRAINING_TAGS[i as usize % TRAINING_TAGS.len()];
                 writer
                     .add_scalar(black_box(tag), black_box(0.25f32), step)
                     .expect("add_scalar");
@@ -148,7 +152,7 @@ fn add_scalar_caller(c: &mut Criterion) {
             let mut peer = PeerWriter::new(dirs.fresh("peer"));
             let start = Instant::now();
             for i in 0..iters {
-                let tag = EIGHT_TAGS[i as usize % EIGHT_TAGS.len()];
+                let tag = TRAINING_TAGS[i as usize % TRAINING_TAGS.len()];
                 peer.add_scalar(black_box(tag), black_box(0.25f32), i as usize);
             }
             let elapsed = start.elapsed();
@@ -158,18 +162,6 @@ fn add_scalar_caller(c: &mut Criterion) {
     });
     group.finish();
 }
-
-/// The tags of `add_scalar/caller/…/8_tags`, logged in turn.
-const EIGHT_TAGS: [&str; 8] = [
-    "loss",
-    "accuracy",
-    "learning_rate",
-    "grad_norm",
-    "train/loss",
-    "train/accuracy",
-    "val/loss",
-    "val/accuracy",
-];
 
 /// Times `iters` runs of `run` in fresh run directories, removing each afterwards untimed.
 fn time_runs(dirs: &mut Dirs, prefix: &str, iters: u64, mut run: impl FnMut(&Path)) -> Duration {

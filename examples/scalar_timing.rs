@@ -47,11 +47,15 @@
 //!
 //! Logs go to a fresh directory under the system's temporary directory, removed at the end.
 
+#[path = "../tests/support/training_tags.rs"]
+mod training_tags;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use tensorboard_writer::{Error, SummaryWriter};
+use training_tags::TRAINING_TAGS;
 
 fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -100,24 +104,12 @@ fn main() -> Result<(), Error> {
     result
 }
 
-/// The tags `batches --tags N` cycles through, as a training loop logs them.
-const TAGS: [&str; 8] = [
-    "loss",
-    "accuracy",
-    "learning_rate",
-    "grad_norm",
-    "train/loss",
-    "train/accuracy",
-    "val/loss",
-    "val/accuracy",
-];
-
 fn batches(dir: &std::path::Path, count: usize, tags: usize, sequence: bool) -> Result<(), Error> {
     // Past the eight above, `layer{i}/grad_norm` (a loop logging one value per layer).
     let tags: Vec<String> = (0..tags.max(1))
-        .map(|i| match TAGS.get(i) {
+        .map(|i| match TRAINING_TAGS.get(i) {
             Some(t) => t.to_string(),
-            None => format!("layer{}/grad_norm", i - TAGS.len()),
+            None => format!("layer{}/grad_norm", i - TRAINING_TAGS.len()),
         })
         .collect();
     let writer = SummaryWriter::new(dir)?;
