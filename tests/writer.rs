@@ -531,3 +531,51 @@ fn add_scalar_bytes_are_canonical_for_short_and_long_tags() {
         ["loss".to_owned(), long.clone(), format!("scope/{long}")]
     );
 }
+
+/// Logs through its writer when dropped: as a thread's thread-local destructor, it runs
+/// while the writer's own per-thread tag caches are being torn down.
+struct LogOnDrop(Option<SummaryWriter>);
+
+impl Drop for LogOnDrop {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            for step in 0..3u32 {
+                w.add_scalar("teardown/seen", 0.5f32, step).unwrap();
+                w.add_scalar("teardown/new", 1.5f32, step).unwrap();
+            }
+        }
+    }
+}
+
+std::thread_local! {
+    static LOG_ON_DROP: std::cell::RefCell<LogOnDrop> =
+        const { std::cell::RefCell::new(LogOnDrop(None)) };
+}
+
+#[test]
+fn logging_from_a_thread_local_destructor_keeps_every_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    // Both orders: the guard's destructor registered after the writer's caches (it runs
+    // while they still exist) and before them (it runs after they are gone).
+    for guard_first in [false, true] {
+        let w2 = w.clone();
+        std::thread::spawn(move || {
+            if guard_first {
+                LOG_ON_DROP.with(|g| g.borrow_mut().0 = Some(w2.clone()));
+            }
+            w2.add_scalar("teardown/seen", 0.0f32, 100u32).unwrap();
+            if !guard_first {
+                LOG_ON_DROP.with(|g| g.borrow_mut().0 = Some(w2));
+            }
+        })
+        .join()
+        .unwrap();
+    }
+    w.close().unwrap();
+    let s = read_scalars(dir.path()).unwrap();
+    assert_eq!(s["teardown/seen"].len(), 8);
+    assert_eq!(s["teardown/new"].len(), 6);
+    let steps: Vec<i64> = s["teardown/new"].iter().map(|p| p.step).collect();
+    assert_eq!(steps, [0, 1, 2, 0, 1, 2]);
+}
