@@ -776,6 +776,57 @@ mod tests {
     }
 
     #[test]
+    fn random_sequences_of_tags_always_encode_right() {
+        // Tags from stable strings, from fresh copies, and from one buffer rewritten in
+        // place to other tags of the same length (the same address, other bytes), under
+        // three scopes, in a random order: every frame must be the reference encoding.
+        // A 64-bit LCG's high bits: enough to pick among a few hundred cases.
+        let mut x = 11u64;
+        let mut below = |n: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % n
+        };
+        let pool: Vec<String> = (0..150)
+            .map(|i| match i % 3 {
+                0 => format!("layer{i}/grad_norm"),
+                1 => format!("m{i:03}"),
+                _ => format!("val/metric_{i}"),
+            })
+            .collect();
+        let mut reused = String::from("m000");
+        for n in 0..60_000u64 {
+            let k = below(pool.len() as u64) as usize;
+            let fresh;
+            let tag: &str = match below(4) {
+                0 | 1 => &pool[k],
+                2 => {
+                    fresh = pool[k].clone();
+                    &fresh
+                }
+                _ => {
+                    // Rewritten in place: same length, same buffer.
+                    let d = below(1000);
+                    reused.replace_range(1..4, &format!("{d:03}"));
+                    &reused
+                }
+            };
+            let scope_id = below(3);
+            let scope = ["", "s1", "a/b"][scope_id as usize];
+            let h = EventHeader {
+                wall_time: 1.0 + n as f64,
+                step: n as i64,
+            };
+            assert_eq!(
+                cached_frame(h, scope_id, scope, tag, n as f32),
+                reference_frame(h, scope, tag, n as f32),
+                "{scope:?} {tag:?} at {n}"
+            );
+        }
+    }
+
+    #[test]
     fn same_bytes_is_slice_equality() {
         let data = b"abcdefghijklmnopqrstuvwxyz0123456789";
         for n in 0..data.len() {
