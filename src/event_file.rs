@@ -101,8 +101,10 @@ pub(crate) const MIN_PENDING_BYTES: usize = 256;
 struct Front {
     /// Complete, unsealed records waiting for the background thread.
     buf: Vec<u8>,
-    /// Bytes accepted since the file was opened.
-    appended: u64,
+    /// Bytes of the buffers the background thread has taken so far: with `buf.len()`, all
+    /// bytes accepted since the file was opened (see [`Front::appended`]), without a
+    /// counter to update on every append.
+    taken: u64,
     /// The file is closing or failed, or its thread exited: appends take the slow path,
     /// which says which (from [`State`]). Set under the state lock.
     blocked: bool,
@@ -116,8 +118,20 @@ impl Front {
         let before = self.buf.len();
         write(&mut self.buf);
         debug_assert_eq!(self.buf.len() - before, rec, "record length mismatch");
-        self.appended += rec as u64;
         before < threshold && self.buf.len() >= threshold
+    }
+
+    /// Bytes accepted since the file was opened.
+    fn appended(&self) -> u64 {
+        self.taken + self.buf.len() as u64
+    }
+
+    /// Hands the buffer to the background thread, `spare` taking its place; returns it
+    /// and [`appended`](Self::appended) as of now.
+    fn take(&mut self, spare: Vec<u8>) -> (Vec<u8>, u64) {
+        let appended = self.appended();
+        self.taken = appended;
+        (std::mem::replace(&mut self.buf, spare), appended)
     }
 }
 
@@ -401,7 +415,7 @@ impl EventFile {
         let shared = Arc::new(Shared {
             front: SpinMutex::new(Front {
                 buf: Vec::with_capacity(buf_cap),
-                appended: 0,
+                taken: 0,
                 blocked: false,
             }),
             state: Mutex::new(State {
@@ -542,7 +556,7 @@ impl EventFile {
     /// before the call, once they are written to the sink.
     fn flush_local(&self) -> Result<u64> {
         let mut st = self.shared.state.lock();
-        let target = self.shared.front().appended;
+        let target = self.shared.front().appended();
         if st.written < target && !st.exited && st.error.is_none() {
             st.flush_target = st.flush_target.max(target);
             self.shared.work.notify_one();
@@ -623,7 +637,7 @@ impl EventFile {
         if let Some(e) = st.returned_error() {
             return Err(e);
         }
-        if st.written < self.shared.front().appended {
+        if st.written < self.shared.front().appended() {
             return Err(self.stopped());
         }
         Ok(())
@@ -718,7 +732,7 @@ impl Worker {
                 let (back, appended) = {
                     let mut front = self.shared.front();
                     st.peak_pending = st.peak_pending.max(front.buf.len());
-                    (std::mem::replace(&mut front.buf, spare), front.appended)
+                    front.take(spare)
                 };
                 // Callers blocked on a full buffer can go on.
                 self.shared.progress.notify_all();
