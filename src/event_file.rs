@@ -129,6 +129,8 @@ impl Front {
     /// Hands the buffer to the background thread, `spare` taking its place; returns it
     /// and [`appended`](Self::appended) as of now.
     fn take(&mut self, spare: Vec<u8>) -> (Vec<u8>, u64) {
+        // A spare holding bytes would count them as accepted.
+        debug_assert!(spare.is_empty(), "the spare buffer must be empty");
         let appended = self.appended();
         self.taken = appended;
         (std::mem::replace(&mut self.buf, spare), appended)
