@@ -6,6 +6,7 @@
 //! cargo run --release --example scalar_timing -- batches --sequence   # and each batch, in order
 //! cargo run --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
 //! cargo run --release --example scalar_timing -- batches --tags 6   # six tags in turn
+//! cargo run --release --example scalar_timing -- batches --tags 40 --format  # tags built anew
 //! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
 //! cargo run --release --example scalar_timing -- threads 64 65536
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
@@ -22,7 +23,10 @@
 //!   A number sets how many batches (4000 by default). `--sequence` also prints every
 //!   batch in order, one character each, to show how long the slow and fast stretches last.
 //!   `--tags N` logs N different tags in turn (how training loops log) instead of `loss`
-//!   alone: `loss`, `accuracy`, … (eight names), then `layer{i}/grad_norm`.
+//!   alone: `loss`, `accuracy`, … (eight names), then `layer{i}/grad_norm`. `--format`
+//!   builds every call's tag anew with `format!` and times the same `format!` calls alone
+//!   in the batches between: the writer's part of the loop (their difference) is the median
+//!   printed last.
 //! - `threads N [MAX_PENDING]`: N threads log 4 M events in all through clones of one
 //!   writer, then close it; prints events per second (end to end, all on disk).
 //! - `parts`: a `parking_lot` mutex's lock and unlock, a `spin` spin lock's, and one
@@ -73,7 +77,11 @@ fn main() -> Result<(), Error> {
                 .and_then(|i| args.get(i + 1))
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(1);
-            batches(&dir, count, tags, args.iter().any(|a| a == "--sequence"))
+            if args.iter().any(|a| a == "--format") {
+                batches_formatted(&dir, count, tags)
+            } else {
+                batches(&dir, count, tags, args.iter().any(|a| a == "--sequence"))
+            }
         }
         "threads" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
@@ -105,13 +113,7 @@ fn main() -> Result<(), Error> {
 }
 
 fn batches(dir: &std::path::Path, count: usize, tags: usize, sequence: bool) -> Result<(), Error> {
-    // Past the eight above, `layer{i}/grad_norm` (a loop logging one value per layer).
-    let tags: Vec<String> = (0..tags.max(1))
-        .map(|i| match TRAINING_TAGS.get(i) {
-            Some(t) => t.to_string(),
-            None => format!("layer{}/grad_norm", i - TRAINING_TAGS.len()),
-        })
-        .collect();
+    let tags = tag_names(tags);
     let writer = SummaryWriter::new(dir)?;
     let mut per_call = Vec::with_capacity(count.max(1));
     let mut step = 0u64;
@@ -153,6 +155,67 @@ fn batches(dir: &std::path::Path, count: usize, tags: usize, sequence: bool) -> 
         at(0.1),
         at(0.5),
         at(0.9)
+    );
+    Ok(())
+}
+
+/// The tag names `batches --tags N` logs in turn.
+fn tag_names(n: usize) -> Vec<String> {
+    // Past the eight training names, `layer{i}/grad_norm` (a loop logging one value per layer).
+    (0..n.max(1))
+        .map(|i| match TRAINING_TAGS.get(i) {
+            Some(t) => t.to_string(),
+            None => format!("layer{}/grad_norm", i - TRAINING_TAGS.len()),
+        })
+        .collect()
+}
+
+/// `batches --format`: every call's tag built anew with `format!` (a fresh `String` at an
+/// address the allocator chooses, as in `add_scalar(&format!("layer{i}/grad_norm"), …)`),
+/// alternating batch by batch with the same `format!` calls alone; prints both medians and
+/// the writer's part (their difference, batch by batch), to compare with `batches` (the
+/// same tags stored). The writer's part is the last median printed, for
+/// `scripts/alternate-builds.sh`.
+// `format!` on purpose: what a loop logging `&format!(…)` runs for every call.
+#[allow(clippy::useless_format)]
+fn batches_formatted(dir: &std::path::Path, count: usize, tags: usize) -> Result<(), Error> {
+    let tags = tag_names(tags);
+    let writer = SummaryWriter::new(dir)?;
+    let mut with_writer = Vec::with_capacity(count.max(1));
+    let mut alone = Vec::with_capacity(count.max(1));
+    let mut step = 0u64;
+    for batch in 0..count.max(1) {
+        let start = Instant::now();
+        for i in 0..1000 {
+            let tag = format!("{}", black_box(&tags[i % tags.len()]));
+            writer.add_scalar(&tag, black_box(0.25f32), step)?;
+            step += 1;
+        }
+        with_writer.push(start.elapsed().as_nanos() as f64 / 1000.0);
+        let start = Instant::now();
+        for i in 0..1000 {
+            let tag = format!("{}", black_box(&tags[i % tags.len()]));
+            black_box(&tag);
+        }
+        alone.push(start.elapsed().as_nanos() as f64 / 1000.0);
+
+        if batch % 100 == 99 {
+            writer.flush()?;
+        }
+    }
+    writer.close()?;
+    let mut part: Vec<f64> = with_writer.iter().zip(&alone).map(|(a, b)| a - b).collect();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "add_scalar(&format!(..)) per call, over {} batches of 1000: {:.1} ns; format! alone {:.1}; \
+         the writer's part (the difference, batch by batch): median {:.1} ns",
+        with_writer.len(),
+        median(&mut with_writer),
+        median(&mut alone),
+        median(&mut part)
     );
     Ok(())
 }

@@ -360,12 +360,15 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Recently logged tags of this thread, so that logging a tag again skips checking and
-/// encoding it: a table of two-way pairs indexed by where the tag's bytes are (the fast
-/// path), backed by a larger one indexed by a hash of the bytes, [`BY_CONTENT`] (for a tag
-/// logged from a new address, such as a string built anew, and for loops logging more tags
-/// than this table holds). Every hit is checked against the tag's bytes. Per thread, so
-/// neither needs a lock; this one holds plain bytes in a `const`-initialised thread-local,
-/// so reaching it costs no initialisation check and it needs no destructor.
+/// encoding it: a table of two-way pairs indexed by where the tag's bytes are and their
+/// first word (the fast path), backed by a larger one indexed by a hash of every byte,
+/// [`BY_CONTENT`] (for a tag logged from a new address whose pair holds other tags, and for
+/// loops logging more tags than this table holds). Every hit is checked against the tag's
+/// bytes. A hit in either way of a pair is used where it is (moving it to the front would
+/// copy two entries, which costs more than it saves); a new entry goes to the front and
+/// pushes the front one back. Per thread, so neither needs a lock; this one holds plain
+/// bytes in a `const`-initialised thread-local, so reaching it costs no initialisation
+/// check and it needs no destructor.
 struct TagCache {
     by_address: [ScalarPrefix; CACHE_SLOTS],
 }
@@ -385,31 +388,54 @@ std::thread_local! {
 
 /// The `by_address` slot (even: the first of its pair) for `tag` under `scope_id`.
 ///
-/// From the tag's address and length: they are in registers when the call starts, so the
-/// slot's address is known at once and its loads run beside the loads of the tag's bytes
-/// that check it (a hash of the bytes would have to wait for them).
+/// From the tag's address and length, which are in registers when the call starts, and its
+/// first word (4 bytes for tags of 4 to 7 bytes, none below), one load that the check
+/// makes anyway: a short chain before the slot's loads, where a hash of every byte would
+/// be a long one. The word spreads tags built anew at one address (a `format!` in the loop
+/// gets the same allocation every time) over the pairs, which the address alone would put
+/// in the few pairs of their lengths.
 #[inline]
 fn address_slot(scope_id: u64, tag: &[u8]) -> usize {
     let a = tag.as_ptr() as usize as u64;
+    let w = match tag.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => match tag.first_chunk::<4>() {
+            Some(w) => u32::from_le_bytes(*w) as u64,
+            None => 0,
+        },
+    };
     let h = a
         ^ (a >> 6)
         ^ (a >> 11)
         ^ tag.len() as u64
-        ^ scope_id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57;
+        ^ (scope_id ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57;
     (h as usize) & (CACHE_SLOTS - 2)
 }
 
 /// The [`BY_CONTENT`] slot (even: the first of its pair) for `tag` under `scope_id`: a
-/// hash of every byte of the tag.
+/// hash of every byte of the tag, a word at a time (the last word overlapping the one
+/// before when the length is not a multiple of 8; the length is hashed too).
+#[inline]
 fn content_slot(scope_id: u64, tag: &[u8]) -> usize {
-    let mut h = scope_id ^ (tag.len() as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
-    for chunk in tag.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        h ^= h >> 29;
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let n = tag.len();
+    let mut h = scope_id ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
+    let mut mix = |w: u64| h = (h.rotate_left(23) ^ w).wrapping_mul(K);
+    let mut rest = tag;
+    while let Some((w, tail)) = rest.split_first_chunk::<8>() {
+        mix(u64::from_le_bytes(*w));
+        rest = tail;
     }
-    ((h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize) & (CONTENT_SLOTS - 2)
+    if !rest.is_empty() {
+        if let Some(last) = tag.last_chunk::<8>() {
+            mix(u64::from_le_bytes(*last));
+        } else if let (Some(a), Some(b)) = (tag.first_chunk::<4>(), tag.last_chunk::<4>()) {
+            mix(u64::from(u32::from_le_bytes(*a)) | u64::from(u32::from_le_bytes(*b)) << 32);
+        } else {
+            mix(tag.iter().fold(0, |w, &b| w << 8 | u64::from(b)));
+        }
+    }
+    ((h.wrapping_mul(K) >> 55) as usize) & (CONTENT_SLOTS - 2)
 }
 
 /// Runs `f` on the prefix of `tag` under `scope_id` in [`BY_CONTENT`], if it is there.
@@ -427,8 +453,7 @@ fn with_content_prefix<R>(
             if pair[0].is_for(scope_id, tag) {
                 Some(f(&pair[0]))
             } else if pair[1].is_for(scope_id, tag) {
-                pair.swap(0, 1);
-                Some(f(&pair[0]))
+                Some(f(&pair[1]))
             } else {
                 None
             }
@@ -453,9 +478,7 @@ pub(crate) fn with_cached_prefix<R>(
         if slots[i].is_for(scope_id, bytes) {
             Ok(f(&slots[i]))
         } else if slots[i + 1].is_for(scope_id, bytes) {
-            // Most recently used first.
-            slots.swap(i, i + 1);
-            Ok(f(&slots[i]))
+            Ok(f(&slots[i + 1]))
         } else {
             Err(f)
         }
@@ -773,6 +796,42 @@ mod tests {
             let other = format!("{c}x");
             assert!(with_cached_prefix(0, &other, |_| ()).is_none(), "{other}");
         }
+    }
+
+    /// Whether this thread's table by address (not the one by content) has `tag`.
+    fn in_address_table(scope_id: u64, tag: &str) -> bool {
+        let i = address_slot(scope_id, tag.as_bytes());
+        TAG_CACHE.with(|cache| {
+            let cache = cache.borrow();
+            cache.by_address[i].is_for(scope_id, tag.as_bytes())
+                || cache.by_address[i + 1].is_for(scope_id, tag.as_bytes())
+        })
+    }
+
+    #[test]
+    fn tags_built_at_one_address_spread_over_the_table_by_address() {
+        use std::fmt::Write;
+        // A tag built anew for every call (`&format!(…)`) gets the same allocation each
+        // time: one address, and here two lengths. Slots from the address and length alone
+        // would hold at most 4 of these 20 (two pairs); the first word spreads them.
+        let mut buf = String::with_capacity(64);
+        let at = buf.as_ptr();
+        let tag = |buf: &mut String, i: usize| {
+            buf.clear();
+            write!(buf, "layer{i}/grad_norm").unwrap();
+            assert_eq!(buf.as_ptr(), at);
+        };
+        for i in 0..20 {
+            tag(&mut buf, i);
+            cache_prefix(0, "", &buf).unwrap();
+        }
+        let found = (0..20)
+            .filter(|&i| {
+                tag(&mut buf, i);
+                in_address_table(0, &buf)
+            })
+            .count();
+        assert!(found >= 12, "only {found} of 20 in the table by address");
     }
 
     #[test]
