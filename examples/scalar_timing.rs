@@ -198,7 +198,6 @@ fn batches_formatted(dir: &std::path::Path, count: usize, tags: usize) -> Result
             black_box(&tag);
         }
         alone.push(start.elapsed().as_nanos() as f64 / 1000.0);
-
         if batch % 100 == 99 {
             writer.flush()?;
         }

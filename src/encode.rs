@@ -438,6 +438,32 @@ fn content_slot(scope_id: u64, tag: &[u8]) -> usize {
     ((h.wrapping_mul(K) >> 55) as usize) & (CONTENT_SLOTS - 2)
 }
 
+/// The entry of `tag` under `scope_id` in the two ways `a` and `b` of a pair, if either
+/// holds it.
+#[inline]
+fn either<'a>(
+    a: &'a ScalarPrefix,
+    b: &'a ScalarPrefix,
+    scope_id: u64,
+    tag: &[u8],
+) -> Option<&'a ScalarPrefix> {
+    if a.is_for(scope_id, tag) {
+        Some(a)
+    } else if b.is_for(scope_id, tag) {
+        Some(b)
+    } else {
+        None
+    }
+}
+
+/// Puts `prefix` in the first way of the pair starting at `i`, the entry there moving to
+/// the second (whose entry is dropped).
+#[inline]
+fn push_front(slots: &mut [ScalarPrefix], i: usize, prefix: ScalarPrefix) {
+    slots[i + 1] = slots[i];
+    slots[i] = prefix;
+}
+
 /// Runs `f` on the prefix of `tag` under `scope_id` in [`BY_CONTENT`], if it is there.
 #[cold]
 fn with_content_prefix<R>(
@@ -448,15 +474,9 @@ fn with_content_prefix<R>(
     let j = content_slot(scope_id, tag);
     BY_CONTENT
         .try_with(|table| {
-            let mut table = table.borrow_mut();
-            let pair = table.get_mut(j..j + 2)?;
-            if pair[0].is_for(scope_id, tag) {
-                Some(f(&pair[0]))
-            } else if pair[1].is_for(scope_id, tag) {
-                Some(f(&pair[1]))
-            } else {
-                None
-            }
+            let table = table.borrow();
+            let pair = table.get(j..j + 2)?;
+            either(&pair[0], &pair[1], scope_id, tag).map(f)
         })
         .ok()
         .flatten()
@@ -474,13 +494,10 @@ pub(crate) fn with_cached_prefix<R>(
     let i = address_slot(scope_id, bytes);
     // A thread being torn down has no cache any more: a miss.
     let looked = TAG_CACHE.try_with(move |cache| {
-        let slots = &mut cache.borrow_mut().by_address;
-        if slots[i].is_for(scope_id, bytes) {
-            Ok(f(&slots[i]))
-        } else if slots[i + 1].is_for(scope_id, bytes) {
-            Ok(f(&slots[i + 1]))
-        } else {
-            Err(f)
+        let slots = &cache.borrow().by_address;
+        match either(&slots[i], &slots[i + 1], scope_id, bytes) {
+            Some(prefix) => Ok(f(prefix)),
+            None => Err(f),
         }
     });
     match looked {
@@ -498,18 +515,13 @@ pub(crate) fn cache_prefix(scope_id: u64, scope: &str, tag: &str) -> Option<Scal
     let prefix = ScalarPrefix::new(scope_id, scope, tag)?;
     let i = address_slot(scope_id, tag.as_bytes());
     let j = content_slot(scope_id, tag.as_bytes());
-    let _ = TAG_CACHE.try_with(|cache| {
-        let mut cache = cache.borrow_mut();
-        cache.by_address[i + 1] = cache.by_address[i];
-        cache.by_address[i] = prefix;
-    });
+    let _ = TAG_CACHE.try_with(|cache| push_front(&mut cache.borrow_mut().by_address, i, prefix));
     let _ = BY_CONTENT.try_with(|table| {
         let mut table = table.borrow_mut();
         if table.is_empty() {
             table.resize(CONTENT_SLOTS, ScalarPrefix::EMPTY);
         }
-        table[j + 1] = table[j];
-        table[j] = prefix;
+        push_front(&mut table, j, prefix);
     });
     Some(prefix)
 }
@@ -802,9 +814,8 @@ mod tests {
     fn in_address_table(scope_id: u64, tag: &str) -> bool {
         let i = address_slot(scope_id, tag.as_bytes());
         TAG_CACHE.with(|cache| {
-            let cache = cache.borrow();
-            cache.by_address[i].is_for(scope_id, tag.as_bytes())
-                || cache.by_address[i + 1].is_for(scope_id, tag.as_bytes())
+            let slots = &cache.borrow().by_address;
+            either(&slots[i], &slots[i + 1], scope_id, tag.as_bytes()).is_some()
         })
     }
 
