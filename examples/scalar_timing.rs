@@ -12,6 +12,7 @@
 //! cargo run --release --example scalar_timing -- parts        # what the locks cost here
 //! cargo run --release --example scalar_timing -- latency      # every call timed alone
 //! cargo run --release --example scalar_timing -- phases       # against the VM's own speed
+//! cargo run --release --example scalar_timing -- lag 2        # wall times' lag, cores busy
 //! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
 //!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
@@ -46,6 +47,12 @@
 //!   each one's distribution and its correlation with `add_scalar`, batch by batch: whether
 //!   a slow stretch of `add_scalar` is the writer's doing or the machine's, which kind of
 //!   work the machine slows, and how far the writer's path is from a minimal one.
+//! - `lag [HOGS] [PAUSE_US]`: how far the wall times written lag the precise clock. Logs
+//!   `loss` densely for 3 s (or with a pause of `PAUSE_US` µs between batches of 100, for
+//!   sparse logging), with `HOGS` other threads spinning meanwhile (0 by default; 2 keeps
+//!   both cores of this machine busy); after every batch, reads the precise clock and logs a
+//!   `probe` event at once. Prints the percentiles of the probes' lag (clock read minus the
+//!   wall time written) in milliseconds, read back from the file.
 //! - `calls N`: N `add_scalar` calls in one function of their own (`run_calls`), for
 //!   callgrind: its instruction count divided by N is the instructions per call.
 //!
@@ -94,6 +101,11 @@ fn main() -> Result<(), Error> {
         }
         "latency" => latency(&dir),
         "phases" => phases(&dir),
+        "lag" => {
+            let hogs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            let pause = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+            lag(&dir, hogs, pause)
+        }
         "calls" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(101_000);
             SummaryWriter::new(&dir).and_then(|w| {
@@ -103,7 +115,7 @@ fn main() -> Result<(), Error> {
         }
         other => {
             eprintln!(
-                "unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, latency, phases, calls N"
+                "unknown mode {other:?}: batches, threads N [MAX_PENDING], parts, latency, phases, lag, calls N"
             );
             std::process::exit(2);
         }
@@ -215,6 +227,78 @@ fn batches_formatted(dir: &std::path::Path, count: usize, tags: usize) -> Result
         median(&mut with_writer),
         median(&mut alone),
         median(&mut part)
+    );
+    Ok(())
+}
+
+fn lag(dir: &std::path::Path, hogs: usize, pause_us: u64) -> Result<(), Error> {
+    use std::sync::atomic::AtomicBool;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let spinners: Vec<_> = (0..hogs)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 1u64;
+                while !stop.load(Ordering::Relaxed) {
+                    for _ in 0..1000 {
+                        x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                    }
+                }
+            })
+        })
+        .collect();
+    let writer = SummaryWriter::new(dir)?;
+    let mut clock_reads = Vec::new();
+    let start = Instant::now();
+    let mut step = 0i64;
+    while start.elapsed() < Duration::from_secs(3) {
+        for _ in 0..100 {
+            writer.add_scalar(black_box("loss"), black_box(0.25f32), step)?;
+            step += 1;
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        writer.add_scalar("probe", 0.0f32, step)?;
+        clock_reads.push(now);
+        if pause_us > 0 {
+            std::thread::sleep(Duration::from_micros(pause_us));
+        }
+    }
+    writer.close()?;
+    stop.store(true, Ordering::Relaxed);
+    for s in spinners {
+        let _ = s.join();
+    }
+    let series = tensorboard_writer::reader::read_scalars(dir)?;
+    let probes = series.get("probe").map_or(&[][..], Vec::as_slice);
+    let mut lags: Vec<f64> = probes
+        .iter()
+        .zip(&clock_reads)
+        .map(|(p, t)| (t - p.wall_time) * 1e3)
+        .collect();
+    lags.sort_by(f64::total_cmp);
+    let at = |q: f64| lags[((lags.len() - 1) as f64 * q) as usize];
+    if lags.is_empty() || probes.len() != clock_reads.len() {
+        eprintln!(
+            "{} probes read back, {} logged",
+            probes.len(),
+            clock_reads.len()
+        );
+        std::process::exit(1);
+    }
+    println!(
+        "wall-time lag over {} probes ({hogs} spinning threads, {pause_us} µs pauses, {} events): \
+         min {:.3} ms, p50 {:.3}, p90 {:.3}, p99 {:.3}, p99.9 {:.3}, max {:.3}",
+        lags.len(),
+        step,
+        at(0.0),
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(0.999),
+        at(1.0)
     );
     Ok(())
 }

@@ -498,6 +498,7 @@ impl EventFile {
         let wake = front.push(rec, self.shared.threshold, write);
         drop(front);
         if wake {
+            crate::clock::busy();
             // Under the state lock, so that the background thread cannot be between its
             // look at the buffer and its wait.
             let _st = self.shared.state.lock();
@@ -528,6 +529,7 @@ impl EventFile {
                 // refused for its size.
                 if front.buf.is_empty() || front.buf.len() + rec <= self.shared.buf_cap {
                     if front.push(rec, self.shared.threshold, write) {
+                        crate::clock::busy();
                         // The state lock is held: the background thread is not between its
                         // look at the buffer and its wait.
                         self.shared.work.notify_one();

@@ -107,6 +107,60 @@ fn explicit_wall_time_is_kept_and_bad_ones_refused() {
     assert_eq!(s["t"][0].wall_time, 1_234.5);
 }
 
+/// Dense logging reads the time the clock thread keeps (src/clock.rs), sparse logging the
+/// kernel's coarse clock: either way each wall time is the clock's, at most a few
+/// milliseconds behind it, and it moves with the clock.
+#[test]
+fn wall_times_follow_the_clock_whether_logging_is_dense_or_sparse() {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    let mut probes = Vec::new();
+    let mut step = 0u64;
+    let mut probe = |w: &SummaryWriter, step: &mut u64| {
+        let before = now();
+        w.add_scalar("probe", 0.0f32, *step).unwrap();
+        probes.push((before, now()));
+        *step += 1;
+    };
+    // 0.4 s dense (batches of 1000 values), then 0.4 s sparse (a value every 5 ms).
+    let start = now();
+    while now() < start + 0.4 {
+        for _ in 0..1000 {
+            w.add_scalar("dense", 0.5f32, step).unwrap();
+            step += 1;
+        }
+        probe(&w, &mut step);
+    }
+    let middle = now();
+    while now() < middle + 0.4 {
+        std::thread::sleep(Duration::from_millis(5));
+        probe(&w, &mut step);
+    }
+    w.close().unwrap();
+    let got = &read_scalars(dir.path()).unwrap()["probe"];
+    assert_eq!(got.len(), probes.len());
+    for (p, (before, after)) in got.iter().zip(&probes) {
+        assert!(
+            p.wall_time <= after + 1e-6,
+            "{} ahead of the clock ({after})",
+            p.wall_time
+        );
+        // A tick or two behind, with room for a loaded test machine; a clock stuck for the
+        // 0.8 s of the test fails.
+        assert!(
+            p.wall_time >= before - 0.25,
+            "{} lags the clock ({before}) by more than 0.25 s",
+            p.wall_time
+        );
+    }
+}
+
 #[test]
 fn out_of_range_input_is_an_error_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
