@@ -278,16 +278,17 @@ fn lag(dir: &std::path::Path, hogs: usize, pause_us: u64) -> Result<(), Error> {
         .zip(&clock_reads)
         .map(|(p, t)| (t - p.wall_time) * 1e3)
         .collect();
-    lags.sort_by(f64::total_cmp);
-    let at = |q: f64| lags[((lags.len() - 1) as f64 * q) as usize];
     if lags.is_empty() || probes.len() != clock_reads.len() {
         eprintln!(
             "{} probes read back, {} logged",
             probes.len(),
             clock_reads.len()
         );
+        let _ = std::fs::remove_dir_all(dir);
         std::process::exit(1);
     }
+    lags.sort_by(f64::total_cmp);
+    let at = |q: f64| lags[((lags.len() - 1) as f64 * q) as usize];
     println!(
         "wall-time lag over {} probes ({hogs} spinning threads, {pause_us} µs pauses, {} events): \
          min {:.3} ms, p50 {:.3}, p90 {:.3}, p99 {:.3}, p99.9 {:.3}, max {:.3}",

@@ -63,8 +63,8 @@
 //! writer reads the kernel's coarse real-time clock (`CLOCK_REALTIME_COARSE`): the same clock
 //! at tick resolution (1–4 ms), in 6–10 ns. While logging is dense (above roughly 370,000
 //! events per second) even that is a fifth of a call, so then a thread of the writer's, the
-//! clock thread, keeps the time in memory, refreshed every 4 ms, and a call reads it in about
-//! a nanosecond; it sleeps when logging slows down and exits with the last writer. Either
+//! clock thread, keeps the time in memory, refreshed every 4 ms, and a call reads it with one
+//! load; it sleeps when logging slows down and exits with the last writer. Either
 //! way a wall time lags the clock by a few milliseconds (under 10 ms measured, the coarse
 //! clock's lag included; more only on a machine so overloaded that the writer's threads
 //! wait for a core). TensorBoard shows wall times to the second.

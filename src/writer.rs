@@ -201,7 +201,7 @@ impl SummaryWriterBuilder {
     /// With `true`, wall times come from the precise system clock, read on every call. By
     /// default (`false`) they come from the kernel's coarse clock on Linux, or while logging
     /// is dense from the time a clock thread keeps in memory: the same time, a few
-    /// milliseconds behind, read in 1–10 ns instead of 40–70 (see
+    /// milliseconds behind, read in a few nanoseconds instead of 40–70 (see
     /// [Wall times](crate#wall-times)).
     pub fn precise_wall_time(mut self, precise: bool) -> Self {
         self.precise_wall_time = precise;
