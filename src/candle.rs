@@ -87,7 +87,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use candle_core::{DType, Device, DeviceLocation, Tensor};
@@ -96,9 +95,8 @@ use candle_nn::VarMap;
 use crate::error::{Error, Result};
 use crate::proto::DataType;
 use crate::summary::graph::{GraphBuilder, GraphScope, NodeRef, TensorShape};
-use crate::summary::histogram::{Histogram, HistogramInput};
 use crate::tensor::{self, HostTensor, TensorData, TensorInput};
-use crate::writer::{ScalarValue, Step, StepBuilder, SummaryWriter};
+use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 /// The op of the nodes made for variables (TensorFlow's variable op).
 pub const VARIABLE_OP: &str = "VariableV2";
@@ -281,23 +279,6 @@ fn host_data(t: &Tensor) -> Result<TensorData> {
 impl TensorInput for Tensor {
     fn to_host(&self) -> Result<HostTensor> {
         HostTensor::new(self.dims(), host_data(self)?)
-    }
-}
-
-/// Every element of the tensor, whatever its shape.
-impl HistogramInput for Tensor {
-    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
-        Ok(Cow::Owned(tensor::histogram_of(&host_data(self)?)))
-    }
-}
-
-/// A tensor of one element (any shape of one element, usually rank 0), such as a loss.
-impl ScalarValue for &Tensor {
-    fn to_f32(self) -> Result<f32> {
-        if self.elem_count() != 1 {
-            return Err(tensor::not_one_element(self.dims()));
-        }
-        tensor::scalar_of(self.dims(), &host_data(self)?)
     }
 }
 

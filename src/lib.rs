@@ -128,10 +128,11 @@ pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeR
 pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
 pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
 pub use summary::image::{BatchLayout, GridOptions, ImageBox, ImageLayout, Pixel};
+pub use summary::scalar::ScalarValue;
 pub use summary::video::VideoLayout;
 pub use tensor::{HostTensor, TensorData, TensorInput};
 pub use writer::{
-    ScalarValue, Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
+    Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
 };
 

@@ -40,14 +40,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::borrow::Cow;
-
 use ::tch::{nn::VarStore, Device, Kind, Tensor};
 
 use crate::error::{Error, Result};
-use crate::summary::histogram::{Histogram, HistogramInput};
 use crate::tensor::{self, HostTensor, TensorData, TensorInput};
-use crate::writer::{ScalarValue, Step, StepBuilder, SummaryWriter};
+use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 /// The error for a tensor tch fails to read.
 fn tch_error(e: ::tch::TchError) -> Error {
@@ -121,25 +118,6 @@ impl TensorInput for Tensor {
         let n = shape.iter().product();
         let data = host_data(self, n)?;
         HostTensor::new(shape, data)
-    }
-}
-
-/// Every element of the tensor, whatever its shape.
-impl HistogramInput for Tensor {
-    fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
-        let n = shape(self)?.iter().product();
-        Ok(Cow::Owned(tensor::histogram_of(&host_data(self, n)?)))
-    }
-}
-
-/// A tensor of one element (any shape of one element, usually rank 0), such as a loss.
-impl ScalarValue for &Tensor {
-    fn to_f32(self) -> Result<f32> {
-        let shape = shape(self)?;
-        if shape.iter().product::<usize>() != 1 {
-            return Err(tensor::not_one_element(&shape));
-        }
-        tensor::scalar_of(&shape, &host_data(self, 1)?)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::encode::{self, EventHeader, SimpleValue, SMALL_RECORD};
 use crate::error::{Error, Result};
 use crate::event_file::{self, EventFile, Options};
 use crate::proto;
+pub(crate) use crate::summary::scalar::ScalarValue;
 use crate::tag::validate_tag;
 
 /// Written as `source_metadata.writer` in the first record of every file.
@@ -60,46 +61,6 @@ macro_rules! checked_step {
     )*};
 }
 checked_step!(u64, usize);
-
-/// A scalar value: `f32`, `f64`, or a one-element tensor by reference.
-///
-/// TensorBoard keeps scalars as `f32`, so `f64` values are rounded to the nearest `f32`.
-/// NaN and ±infinity are logged as they are and show as such. A finite `f64` too large for an
-/// `f32` is an [`Error::ValueOutOfRange`] rather than a silent infinity.
-///
-/// A tensor with exactly one element (shape `[]`, `[1]`, `[1, 1]`, …) of any numeric type is
-/// a scalar too: `&candle_core::Tensor` (feature `candle`), `&tch::Tensor` (feature `tch`) and
-/// `&`[`HostTensor`](crate::tensor::HostTensor), so `writer.add_scalar("loss", &loss, step)`
-/// logs a loss tensor. Any other element count is an [`Error::InvalidInput`].
-pub trait ScalarValue: Copy {
-    /// The value as TensorBoard stores it, or why it cannot be stored: an
-    /// [`Error::ValueOutOfRange`] (whose `tag` the caller fills in when it is empty) or an
-    /// [`Error::InvalidInput`].
-    fn to_f32(self) -> Result<f32>;
-}
-
-impl ScalarValue for f32 {
-    #[inline]
-    fn to_f32(self) -> Result<f32> {
-        Ok(self)
-    }
-}
-
-impl ScalarValue for f64 {
-    #[inline]
-    fn to_f32(self) -> Result<f32> {
-        let v = self as f32;
-        if v.is_infinite() && self.is_finite() {
-            Err(Error::ValueOutOfRange {
-                tag: String::new(),
-                value: self,
-                reason: "finite value beyond the f32 range TensorBoard stores scalars in",
-            })
-        } else {
-            Ok(v)
-        }
-    }
-}
 
 /// `e` with the full tag of `tag` filled in when it is a [`Error::ValueOutOfRange`] without
 /// one. The error path of scalar conversions, kept out of line.

@@ -181,6 +181,7 @@
 mod pbtxt;
 mod shortest;
 mod sprite;
+mod tensor;
 mod tsv;
 
 use std::borrow::Cow;

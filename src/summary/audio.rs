@@ -17,6 +17,7 @@
 
 use crate::error::{Error, Result};
 use crate::proto::{audio_plugin_data::Encoding, summary, AudioPluginData, DataClass};
+use crate::tensor::{bad, floats, FloatData, HostTensor, TensorInput};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, metadata, string_tensor, tensor_value};
@@ -219,6 +220,80 @@ impl StepBuilder<'_> {
     }
 }
 
+/// Audio samples as interleaved `f32` frames and the channel count.
+fn audio_samples(host: HostTensor) -> Result<(Vec<f32>, usize)> {
+    const WHAT: &str = "audio tensor";
+    let (shape, data) = host.into_parts();
+    let samples: Vec<f32> = match floats(data) {
+        Ok(FloatData::F32(v)) => v,
+        // Clipped to [-1, 1] afterwards, so rounding to f32 loses nothing that is kept.
+        Ok(FloatData::F64(v)) => v.iter().map(|&x| x as f32).collect(),
+        Err(dtype) => {
+            return Err(bad(
+                WHAT,
+                format!("{dtype} elements; audio samples are floats in [-1, 1]"),
+            ))
+        }
+    };
+    match *shape {
+        [_] => Ok((samples, 1)),
+        [channels, len] => {
+            // Planar [C, L] → interleaved frames.
+            let mut out = Vec::with_capacity(samples.len());
+            for i in 0..len {
+                out.extend((0..channels).map(|c| samples[c * len + i]));
+            }
+            Ok((out, channels))
+        }
+        _ => Err(bad(
+            WHAT,
+            format!("shape {shape:?}: an audio tensor is [L] (mono) or [C, L] (C channels)"),
+        )),
+    }
+}
+
+impl SummaryWriter {
+    /// Logs an audio clip tensor: `[L]` samples (mono) or `[C, L]` (C channels, one row
+    /// each), float elements in `[-1, 1]` (clipped), at `sample_rate` samples per second.
+    /// [`add_audio`](Self::add_audio) / [`add_audio_channels`](Self::add_audio_channels) with
+    /// the channels read from the shape.
+    ///
+    /// ```
+    /// use tensorboard_writer::tensor::HostTensor;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// let stereo = HostTensor::new([2, 4], vec![0.0f32, 0.1, 0.2, 0.3, 0.0, -0.1, -0.2, -0.3])?;
+    /// writer.add_audio_tensor("stereo", &stereo, 8000, 0u32)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_audio_tensor<T: TensorInput + ?Sized>(
+        &self,
+        tag: &str,
+        samples: &T,
+        sample_rate: u32,
+        step: impl Step,
+    ) -> Result<()> {
+        self.step(step)
+            .audio_tensor(tag, samples, sample_rate)
+            .write()
+    }
+}
+
+impl StepBuilder<'_> {
+    /// Adds an audio clip tensor (see [`SummaryWriter::add_audio_tensor`]).
+    pub fn audio_tensor<T: TensorInput + ?Sized>(
+        self,
+        tag: &str,
+        samples: &T,
+        sample_rate: u32,
+    ) -> Self {
+        match samples.to_host().and_then(audio_samples) {
+            Ok((v, channels)) => self.audio_channels(tag, &v, channels, sample_rate),
+            Err(e) => self.tagged(tag, |_| Err(e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +355,13 @@ mod tests {
         }
         // The largest byte rate that fits.
         assert!(encode_wav(&[0.0], 1, u32::MAX / 2).is_ok());
+    }
+
+    #[test]
+    fn audio_rows_become_interleaved_frames() {
+        let t = HostTensor::new([2, 3], vec![1.0f32, 2.0, 3.0, -1.0, -2.0, -3.0]).unwrap();
+        let (v, c) = audio_samples(t).unwrap();
+        assert_eq!(c, 2);
+        assert_eq!(v, [1.0, -1.0, 2.0, -2.0, 3.0, -3.0]);
     }
 }

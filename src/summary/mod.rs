@@ -22,6 +22,7 @@ pub mod hparams;
 pub mod image;
 pub mod mesh;
 pub mod pr_curve;
+pub mod scalar;
 pub mod text;
 pub mod video;
 

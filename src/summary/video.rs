@@ -49,7 +49,11 @@ use crate::error::{Error, Result};
 use crate::proto::summary;
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
-use super::image::{bad_dataformats, check_shape, convert, image_value, interleave, Pixel};
+use crate::tensor::{bad, TensorInput};
+
+use super::image::{
+    bad_dataformats, check_shape, convert, image_value, interleave, pixel_data, Pixel, PixelData,
+};
 
 const WHAT: &str = "video";
 
@@ -212,6 +216,65 @@ impl StepBuilder<'_> {
     /// Adds frames as an animated GIF (see [`SummaryWriter::add_video`]).
     pub fn video<T: Pixel>(self, tag: &str, frames: &[T], layout: VideoLayout, fps: f64) -> Self {
         self.tagged(tag, |tag| video_value(tag, frames, layout, fps))
+    }
+}
+
+impl SummaryWriter {
+    /// Logs a video tensor as an animated GIF: [`add_video`](Self::add_video) with the
+    /// layout read from the shape, `[T, C, H, W]` (frames, then channels first, as image
+    /// tensors are). `u8` elements are 0–255, float elements (`f16`, `bf16`, `f32`, `f64`)
+    /// 0–1; 1, 3 or 4 channels.
+    ///
+    /// ```
+    /// use tensorboard_writer::tensor::HostTensor;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// // 6 grey frames of 8×8 getting brighter, 2 frames per second.
+    /// let frames: Vec<u8> = (0..6u8).flat_map(|f| [f * 40; 64]).collect();
+    /// let clip = HostTensor::new([6, 1, 8, 8], frames)?; // TCHW
+    /// writer.add_video_tensor("fade_in", &clip, 2.0, 0u32)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_video_tensor<T: TensorInput + ?Sized>(
+        &self,
+        tag: &str,
+        frames: &T,
+        fps: f64,
+        step: impl Step,
+    ) -> Result<()> {
+        self.step(step).video_tensor(tag, frames, fps).write()
+    }
+}
+
+impl StepBuilder<'_> {
+    /// Adds a video tensor as an animated GIF (see [`SummaryWriter::add_video_tensor`]).
+    pub fn video_tensor<T: TensorInput + ?Sized>(self, tag: &str, frames: &T, fps: f64) -> Self {
+        const WHAT: &str = "video tensor";
+        let host = match frames.to_host() {
+            Ok(h) => h,
+            Err(e) => return self.tagged(tag, |_| Err(e)),
+        };
+        let layout = match *host.shape() {
+            [t, c, h, w] => VideoLayout::Tchw(t, c, h, w),
+            _ => {
+                let e = bad(
+                    WHAT,
+                    format!(
+                        "shape {:?}: a video tensor is [T, C, H, W] (frames, channels first); \
+                         unsqueeze a grey [T, H, W] clip to [T, 1, H, W]",
+                        host.shape()
+                    ),
+                );
+                return self.tagged(tag, |_| Err(e));
+            }
+        };
+        match pixel_data(WHAT, host.into_parts().1) {
+            Ok(PixelData::U8(v)) => self.video(tag, &v, layout, fps),
+            Ok(PixelData::F16(v)) => self.video(tag, &v, layout, fps),
+            Ok(PixelData::F32(v)) => self.video(tag, &v, layout, fps),
+            Ok(PixelData::F64(v)) => self.video(tag, &v, layout, fps),
+            Err(e) => self.tagged(tag, |_| Err(e)),
+        }
     }
 }
 

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::proto::summary;
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
-use super::{image_pixels, pixels_value, ImageLayout, Pixel, Pixels};
+use super::encode::{image_pixels, pixels_value, Pixels};
+use super::layout::ImageLayout;
+use super::pixel::Pixel;
 
 const WHAT: &str = "image boxes";
 
