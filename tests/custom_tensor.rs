@@ -49,7 +49,7 @@ fn a_type_with_only_tensor_input_writes_what_the_slice_calls_write() {
     w.add_image_with_boxes("slice/boxes", &chw, ImageLayout::Chw(3, 4, 5), &boxes, 1u32)
         .unwrap();
 
-    let batch = unit(4 * 1 * 3 * 3, 3);
+    let batch = unit(4 * 3 * 3, 3); // [4, 1, 3, 3]
     w.add_images_tensor("tensor/images", &dense(&[4, 1, 3, 3], &batch), 1u32)
         .unwrap();
     w.add_images("slice/images", &batch, BatchLayout::Nchw(4, 1, 3, 3), 1u32)

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::summary::image::{batch_layout, convert, pixel_data, PixelData};
 use crate::tensor::{bad, floats, FloatData, TensorInput};
 
-use super::{Embedding, EmbeddingValue};
+use super::embedding::{Embedding, EmbeddingValue};
 
 impl<'a> Embedding<'a> {
     /// An embedding of the `[N, D]` tensor `matrix`: N points of D float values (`f16`,
