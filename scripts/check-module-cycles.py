@@ -3,7 +3,8 @@
 
 An edge A -> B means that A's code (comments, doc comments and `#[cfg(test)]` modules left
 out) names a path that resolves to the module defined by B: `crate::a::b::Item`,
-`super::x::Item`, `self::x::Item` or a `use` of them. `mod x;` declarations are not edges;
+`super::x::Item`, `self::x::Item`, `child::Item` (a child module of the file's own), or a
+`use` of them. `mod x;` declarations are not edges;
 `pub use x::Item` re-exports are. The crate root (src/lib.rs) is left out: it declares and
 re-exports everything. Prints each cycle and exits 1, or prints a summary and exits 0.
 
@@ -95,6 +96,29 @@ def expand_use_groups(code):
         code = new
 
 
+def inline_modules(code):
+    """(start, end, name) of every inline `mod name { … }` block."""
+    found = []
+    for m in re.finditer(r"\bmod\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{", code):
+        depth, j = 0, m.end() - 1
+        while j < len(code):
+            if code[j] == "{":
+                depth += 1
+            elif code[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        found.append((m.start(), j, m.group(1)))
+    return found
+
+
+def module_at(here, blocks, pos):
+    """The module a position of a file's code is in, inline modules included."""
+    names = [name for start, end, name in sorted(blocks) if start < pos < end]
+    return here + tuple(names)
+
+
 def resolve(here, path):
     """The module a path names, as the longest prefix that is a file's module."""
     parts = path.split("::")
@@ -124,10 +148,18 @@ for mod, path in files.items():
         continue
     with open(path, encoding="utf-8") as f:
         code = expand_use_groups(strip(f.read()))
+    blocks = inline_modules(code)
     for m in re.finditer(r"\b((?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+)", code):
-        target = resolve(mod, m.group(1))
+        target = resolve(module_at(mod, blocks, m.start()), m.group(1))
         if target is not None and target != mod and target != ():
             edges[mod].add(target)
+    # Paths relative to the file's own module (`use child::Item`, `child::f()`): a first
+    # segment that names a child module, not preceded by `::`.
+    for m in re.finditer(r"(?<![:\w])([a-z_][a-z0-9_]*)((?:::[A-Za-z_][A-Za-z0-9_]*)+)", code):
+        if mod + (m.group(1),) in files:
+            target = resolve(mod, "self::" + m.group(1) + m.group(2))
+            if target is not None and target != mod:
+                edges[mod].add(target)
 
 # Tarjan's strongly connected components.
 index, low, stack, on, sccs, counter = {}, {}, [], set(), [], [0]
