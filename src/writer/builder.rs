@@ -1,6 +1,7 @@
 //! [`SummaryWriterBuilder`]: the writer's settings, and starting a writer from them.
 
 use std::path::PathBuf;
+#[cfg(feature = "object-store")]
 use std::sync::Arc;
 use std::time::Duration;
 

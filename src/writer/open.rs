@@ -10,10 +10,14 @@ use parking_lot::Mutex;
 use prost::Message;
 
 use crate::clock;
+#[cfg(not(feature = "object-store"))]
+use crate::error::Error;
 use crate::error::Result;
 use crate::event_file::{self, EventFile, Options};
 use crate::proto;
 
+#[cfg(not(feature = "object-store"))]
+use super::builder::url_scheme;
 use super::builder::{
     SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
 };
