@@ -3,7 +3,6 @@
 
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
@@ -184,33 +183,50 @@ pub(super) fn dir_name(tag: &str) -> String {
 /// Serializes read-modify-write cycles of config files within the process.
 pub(super) static CONFIG_LOCK: Mutex<()> = Mutex::new(());
 
-/// Writes `parts` one after the other to `path`, through a temporary file in the same
-/// directory and a rename.
-pub(super) fn write_atomic(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Writes `parts` one after the other to `path`, through a temporary file of a random name
+/// in the same directory and a rename, so that a reader sees the old file or the new one,
+/// never a part. The temporary file is removed on any error. With `durable`, the file is
+/// synced before the rename and the directory after it, so the new file survives a power
+/// loss once this returns.
+pub(super) fn write_atomic(path: &Path, parts: &[&[u8]], durable: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        for part in parts {
-            f.write_all(part)?;
-        }
-        Ok(())
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io("writing", tmp, e));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    for part in parts {
+        tmp.write_all(part)
+            .map_err(|e| Error::io("writing", tmp.path(), e))?;
     }
-    if let Err(e) = std::fs::rename(&tmp, path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io("renaming a temporary file to", path, e));
+    if durable {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("syncing", tmp.path(), e))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| Error::io("renaming a temporary file to", path, e.error))?;
+    if durable {
+        sync_dir(dir)?;
     }
     Ok(())
+}
+
+/// Syncs a directory's entries (a rename in it) to the disk. Windows cannot open a directory
+/// as a file, and its renames need no such step.
+fn sync_dir(dir: &Path) -> Result<()> {
+    if cfg!(windows) {
+        return Ok(());
+    }
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("syncing directory", dir, e))
 }
 
 /// Reads the run's config; a missing file is an empty config.
@@ -236,6 +252,7 @@ pub(super) fn write_embedding(
     tag: &str,
     step: i64,
     p: Prepared,
+    durable: bool,
 ) -> Result<EmbeddingFiles> {
     let step_dir = format!("{step:05}");
     let tag_dir = dir_name(tag);
@@ -264,7 +281,7 @@ pub(super) fn write_embedding(
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating directory", &dir, e))?;
     let mut written = vec![tensor_file];
     let parts: Vec<&[u8]> = p.tensor.iter().map(Vec::as_slice).collect();
-    write_atomic(&dir.join(tensor_file), &parts)?;
+    write_atomic(&dir.join(tensor_file), &parts, durable)?;
     let tensor_name = format!("{tag}:{step_dir}");
     let mut info = pbtxt::Info {
         tensor_name: tensor_name.clone(),
@@ -274,12 +291,12 @@ pub(super) fn write_embedding(
         ..pbtxt::Info::default()
     };
     if let Some(text) = &p.metadata {
-        write_atomic(&dir.join(METADATA_TSV), &[text.as_bytes()])?;
+        write_atomic(&dir.join(METADATA_TSV), &[text.as_bytes()], durable)?;
         written.push(METADATA_TSV);
         info.metadata_path = format!("{rel_dir}/{METADATA_TSV}");
     }
     if let Some((png, (w, h))) = &p.sprite {
-        write_atomic(&dir.join(SPRITE_PNG), &[png])?;
+        write_atomic(&dir.join(SPRITE_PNG), &[png], durable)?;
         written.push(SPRITE_PNG);
         info.sprite = Some(pbtxt::Sprite {
             image_path: format!("{rel_dir}/{SPRITE_PNG}"),
@@ -288,7 +305,7 @@ pub(super) fn write_embedding(
         });
     }
     config.upsert(info);
-    write_atomic(&config_path, &[config.to_text().as_bytes()])?;
+    write_atomic(&config_path, &[config.to_text().as_bytes()], durable)?;
 
     // Files of an earlier call for the same tag and step that this one did not replace.
     for stale in [TENSOR_TSV, TENSOR_BIN, METADATA_TSV, SPRITE_PNG] {

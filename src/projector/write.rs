@@ -65,6 +65,6 @@ impl SummaryWriter {
         validate_tag(&tag)?;
         self.check_open()?;
         let prepared = prepare(embedding)?;
-        write_embedding(self.logdir(), &tag, step, prepared)
+        write_embedding(self.logdir(), &tag, step, prepared, self.is_durable())
     }
 }

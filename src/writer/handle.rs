@@ -418,6 +418,12 @@ impl SummaryWriter {
 
     /// Like [`check`](Self::check), and [`Error::Closed`] after [`close`](Self::close): for
     /// calls that write files of their own beside the event file.
+    /// Whether the writer was built with [`durable`](SummaryWriterBuilder::durable): files
+    /// written beside the event file (the projector's) are synced too.
+    pub(crate) fn is_durable(&self) -> bool {
+        self.inner.builder.durable
+    }
+
     pub(crate) fn check_open(&self) -> Result<()> {
         #[cfg(feature = "object-store")]
         if self.inner.upload.is_some() {
