@@ -5,13 +5,20 @@ use std::sync::Arc;
 
 /// Everything that can go wrong in this crate.
 ///
+/// The variants fall in three groups: the writer's (`Io`, `WriteFailed`, `Closed`, the
+/// `Invalid…` and `…OutOfRange` input errors, and with object storage `InvalidUrl`,
+/// `ObjectStoreFeatureDisabled` and `Upload`), the reader's (`ReadFailed`, `CorruptRecord`,
+/// `Decode`, `Truncated`), and none shared. No variant exposes another crate's error type:
+/// underlying errors are reached through [`source()`](std::error::Error::source).
+///
 /// Errors from the background writer thread are kept and returned again by every later
 /// fallible call on the same writer, so a failing disk can never go unnoticed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O operation on the caller's thread failed (creating the log directory or the
-    /// event file, opening a file to read).
+    /// An I/O operation of the writer on the caller's thread failed (creating the log
+    /// directory or the event file, writing the projector's files, reading an ONNX model to
+    /// log). Reading event files fails with [`Error::ReadFailed`] instead.
     #[error("{action} {path}: {source}")]
     Io {
         /// What was being done, e.g. "creating directory".
@@ -127,7 +134,21 @@ pub enum Error {
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
 
-    /// A record's length or payload failed its CRC check: the file is corrupt at `offset`.
+    /// Reading event files failed: a file or directory could not be opened, listed or read.
+    /// (Failures of the writer's own I/O are [`Error::Io`] and [`Error::WriteFailed`].)
+    #[error("{action} {path}: {source}")]
+    ReadFailed {
+        /// What was being done, e.g. "opening".
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+
+    /// A record's length or payload failed its CRC check: the file is corrupt at `offset`
+    /// (reading).
     #[error("corrupt record at byte {offset} of {path}: {what}")]
     CorruptRecord {
         /// The file being read (empty for a reader over a plain byte stream).
@@ -138,19 +159,19 @@ pub enum Error {
         what: &'static str,
     },
 
-    /// A record's payload passed its CRC check but is not a valid `Event`.
+    /// A record's payload passed its CRC check but is not a valid `Event` (reading).
     #[error("record at byte {offset} of {path} is not a valid Event: {source}")]
     Decode {
         /// The file being read.
         path: PathBuf,
         /// Offset of the start of the record.
         offset: u64,
-        /// The decoder's complaint.
+        /// The decoder's complaint (its type is not part of the API).
         #[source]
-        source: prost::DecodeError,
+        source: Arc<dyn std::error::Error + Send + Sync>,
     },
 
-    /// A file ends in the middle of a record. This is what a file looks like while its writer
+    /// A file ends in the middle of a record (reading). This is what a file looks like while its writer
     /// is between writes, or after the writer was killed; it is not corruption. An
     /// [`EventReader`](crate::EventReader) can resume once the record is complete.
     #[error("truncated record at byte {offset} of {path}: {available} of {needed} bytes present")]
@@ -167,6 +188,18 @@ pub enum Error {
 }
 
 impl Error {
+    pub(crate) fn read(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::ReadFailed {
+            action,
+            path: path.into(),
+            source: Arc::new(source),
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use prost::Message;
 
@@ -55,7 +56,7 @@ impl EventReader<File> {
     /// Opens the event file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+        let file = File::open(path).map_err(|e| Error::read("opening", path, e))?;
         Ok(EventReader {
             records: RecordReader::with_path(file, path),
             reported_truncation: None,
@@ -91,7 +92,7 @@ impl<R: Read> EventReader<R> {
                 Err(source) => Err(Error::Decode {
                     path: self.records.path().to_path_buf(),
                     offset,
-                    source,
+                    source: Arc::new(source),
                 }),
             },
         }
@@ -141,11 +142,11 @@ impl<R: Read> Iterator for EventReader<R> {
 pub fn event_files(run_dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
     let dir = run_dir.as_ref();
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))? {
-        let entry = entry.map_err(|e| Error::io("listing", dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::read("listing", dir, e))? {
+        let entry = entry.map_err(|e| Error::read("listing", dir, e))?;
         let is_file = entry
             .file_type()
-            .map_err(|e| Error::io("listing", dir, e))?
+            .map_err(|e| Error::read("listing", dir, e))?
             .is_file();
         if is_file && entry.file_name().to_string_lossy().contains("tfevents") {
             files.push(entry.path());
@@ -392,7 +393,7 @@ impl ScalarReader<File> {
     /// Opens the event file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+        let file = File::open(path).map_err(|e| Error::read("opening", path, e))?;
         Ok(Self::from_records(RecordReader::with_path(file, path)))
     }
 }
@@ -480,7 +481,7 @@ impl<R: Read> ScalarReader<R> {
                 let e = Error::Decode {
                     path: self.records.path().to_path_buf(),
                     offset,
-                    source,
+                    source: Arc::new(source),
                 };
                 self.failed = Some(e.clone());
                 Err(e)
@@ -546,5 +547,39 @@ fn tensor_scalar(t: &proto::TensorProto) -> Option<f64> {
             Some(f64::from_le_bytes(b))
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading fails with the reader's own variants: `ReadFailed` for I/O, never the writer's
+    /// `Io`, and `Decode` keeps the decoder's error as its source only.
+    #[test]
+    fn reading_failures_are_the_readers_variants() {
+        let dir = std::env::temp_dir().join(format!("tbw-missing-{}", std::process::id()));
+        for r in [
+            event_files(&dir).map(drop),
+            read_events(&dir).map(drop),
+            read_scalars(&dir).map(drop),
+            EventReader::open(dir.join("f")).map(drop),
+            ScalarReader::open(dir.join("f")).map(drop),
+        ] {
+            match r {
+                Err(Error::ReadFailed { path, .. }) => assert!(path.starts_with(&dir)),
+                other => panic!("expected ReadFailed, got {other:?}"),
+            }
+        }
+        // A record whose payload is not an Event: length 1, payload 0xff.
+        let mut bytes = Vec::new();
+        crate::record::encode_record(&[0xff], &mut bytes);
+        let mut r = EventReader::new(&bytes[..]);
+        match r.read_event() {
+            Err(e @ Error::Decode { offset: 0, .. }) => {
+                assert!(std::error::Error::source(&e).is_some());
+            }
+            other => panic!("expected Decode, got {other:?}"),
+        }
     }
 }

@@ -47,42 +47,42 @@ fn single_column_table_has_no_header() {
     let mut l = Metadata::labels(["x", "y"]);
     l.add_column("n", [1, 2]).unwrap();
     assert_eq!(l.to_tsv(), "label\tn\nx\t1\ny\t2\n");
+}
 
-    /// Entries of `dir` whose names contain `.tmp`.
-    fn temporaries(dir: &std::path::Path) -> Vec<String> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains(".tmp"))
-            .collect()
+/// Entries of `dir` whose names contain `.tmp`.
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect()
+}
+
+#[test]
+fn atomic_writes_replace_the_file_and_leave_no_temporary_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tensors.tsv");
+    for durable in [false, true] {
+        write_atomic(&path, &[b"1\t2\n", b"3\t4\n"], durable).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"1\t2\n3\t4\n");
+        write_atomic(&path, &[b"5\n"], durable).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"5\n");
     }
-
-    #[test]
-    fn atomic_writes_replace_the_file_and_leave_no_temporary_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tensors.tsv");
-        for durable in [false, true] {
-            write_atomic(&path, &[b"1\t2\n", b"3\t4\n"], durable).unwrap();
-            assert_eq!(std::fs::read(&path).unwrap(), b"1\t2\n3\t4\n");
-            write_atomic(&path, &[b"5\n"], durable).unwrap();
-            assert_eq!(std::fs::read(&path).unwrap(), b"5\n");
+    assert!(temporaries(dir.path()).is_empty());
+    // The rename fails onto a directory that is not empty: an error naming the path,
+    // and the temporary file is removed.
+    let blocked = dir.path().join("sprite.png");
+    std::fs::create_dir(&blocked).unwrap();
+    std::fs::write(blocked.join("inside"), b"x").unwrap();
+    for durable in [false, true] {
+        match write_atomic(&blocked, &[b"png"], durable) {
+            Err(Error::Io { path, .. }) => assert_eq!(path, blocked),
+            other => panic!("expected an I/O error, got {other:?}"),
         }
-        assert!(temporaries(dir.path()).is_empty());
-        // The rename fails onto a directory that is not empty: an error naming the path,
-        // and the temporary file is removed.
-        let blocked = dir.path().join("sprite.png");
-        std::fs::create_dir(&blocked).unwrap();
-        std::fs::write(blocked.join("inside"), b"x").unwrap();
-        for durable in [false, true] {
-            match write_atomic(&blocked, &[b"png"], durable) {
-                Err(Error::Io { path, .. }) => assert_eq!(path, blocked),
-                other => panic!("expected an I/O error, got {other:?}"),
-            }
-            assert!(
-                temporaries(dir.path()).is_empty(),
-                "{:?}",
-                temporaries(dir.path())
-            );
-        }
+        assert!(
+            temporaries(dir.path()).is_empty(),
+            "{:?}",
+            temporaries(dir.path())
+        );
     }
 }
