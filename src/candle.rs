@@ -13,7 +13,7 @@
 //! where it makes sense: integers and floats for scalars and histograms, `u8` (0–255) and
 //! floats (0–1) for images, floats (`f16`, `bf16`, `f32`, `f64`) for audio and embeddings;
 //! candle's `F8E4M3` is converted to `f32` first; its other 8-, 6- and 4-bit floats, which
-//! candle 0.11 cannot convert, are an [`Error::InvalidInput`](crate::Error::InvalidInput).
+//! candle 0.11 cannot convert, are an [`Error::InvalidInput`].
 //! Tensors on a GPU are
 //! copied to the CPU. [`add_varmap_histograms`](SummaryWriter::add_varmap_histograms) logs
 //! every variable of a `VarMap` in one event.

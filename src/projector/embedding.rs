@@ -52,7 +52,7 @@ impl EmbeddingValue for half::f16 {
     }
 }
 
-/// How the matrix is written (see [Tensor file](self#tensor-file-tsv-or-binary)).
+/// How the matrix is written (see [Tensor file](super#tensor-file-tsv-or-binary)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TensorFormat {
     /// Text, one point per line, tab-separated (`tensors.tsv`). The default.
@@ -63,7 +63,7 @@ pub enum TensorFormat {
     Binary,
 }
 
-/// One embedding to log with [`SummaryWriter::add_embedding`]: a tag, an N × D matrix, and
+/// One embedding to log with [`SummaryWriter::add_embedding`](crate::SummaryWriter::add_embedding): a tag, an N × D matrix, and
 /// optionally metadata, thumbnails and the tensor file format.
 ///
 /// Problems with the data (a shape that does not match, values out of range) are reported
@@ -152,15 +152,15 @@ impl<'a> Embedding<'a> {
         e
     }
 
-    /// Per-point labels or columns (see [Metadata](self#metadata)); one row per point.
+    /// Per-point labels or columns (see [Metadata](super#metadata)); one row per point.
     pub fn metadata(mut self, metadata: &'a Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
 
     /// One thumbnail per point, assembled into the sprite (see
-    /// [Thumbnails](self#thumbnails-sprite)). `data` is in `layout`, as for
-    /// [`add_images`](SummaryWriter::add_images): grey, RGB or RGBA, `u8` or floats in
+    /// [Thumbnails](super#thumbnails-sprite)). `data` is in `layout`, as for
+    /// [`add_images`](crate::SummaryWriter::add_images): grey, RGB or RGBA, `u8` or floats in
     /// `[0, 1]`.
     pub fn images<P: Pixel>(mut self, data: &'a [P], layout: BatchLayout) -> Self {
         self.images = Some(thumbnails(data, layout));

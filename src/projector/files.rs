@@ -28,7 +28,7 @@ pub(super) const SPRITE_PNG: &str = "sprite.png";
 /// Longest directory name a tag becomes (see the [module documentation](self)).
 pub(super) const MAX_DIR_NAME: usize = 100;
 
-/// What [`SummaryWriter::add_embedding`] wrote.
+/// What [`SummaryWriter::add_embedding`](crate::SummaryWriter::add_embedding) wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EmbeddingFiles {
@@ -42,7 +42,7 @@ pub struct EmbeddingFiles {
     pub tensor: PathBuf,
     /// The format actually written: [`TensorFormat::Binary`] falls back to TSV when
     /// TensorBoard would misread the binary file (see
-    /// [Tensor file](self#tensor-file-tsv-or-binary)).
+    /// [Tensor file](super#tensor-file-tsv-or-binary)).
     pub format: TensorFormat,
     /// `metadata.tsv`, if metadata was given.
     pub metadata: Option<PathBuf>,

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// Per-point metadata: one label per point, or a table of named columns (see
-/// [Metadata](self#metadata)).
+/// [Metadata](super#metadata)).
 ///
 /// ```
 /// use tensorboard_writer::projector::Metadata;

@@ -99,7 +99,7 @@
 //! # Thumbnails (sprite)
 //!
 //! [`Embedding::images`] takes one image per point in any layout and element type the images
-//! API accepts ([`BatchLayout::Nchw`] or [`BatchLayout::Nhwc`]; grey, RGB or RGBA; `u8`
+//! API accepts ([`BatchLayout::Nchw`](crate::summary::image::BatchLayout::Nchw) or [`BatchLayout::Nhwc`](crate::summary::image::BatchLayout::Nhwc); grey, RGB or RGBA; `u8`
 //! 0–255 or floats 0–1, see [`crate::summary::image`]). They are assembled into one PNG, the
 //! sprite: a grid of `k × k` cells with `k = ⌈√N⌉`, filled row by row from the top left,
 //! without padding; unused cells are black (transparent for RGBA). The grid is square
@@ -136,14 +136,14 @@
 //!
 //! # Errors
 //!
-//! Each of these is an [`Error::InvalidInput`] (or [`Error::InvalidTag`]) returned before
+//! Each of these is an [`Error::InvalidInput`](crate::Error::InvalidInput) (or [`Error::InvalidTag`](crate::Error::InvalidTag)) returned before
 //! anything is written: a matrix whose length is not `N × D`; fewer than 2 points or
 //! 2 dimensions (the Projector does not list such tensors), or more than `u32::MAX` of
 //! either; a NaN or infinite value (the error names its row and column); metadata or
 //! thumbnails for a different number of points than the matrix; metadata with no column,
 //! duplicate or empty column names; images with a bad shape, channel count or value; a
 //! sprite too large to allocate; a config that cannot be read back. File system errors are
-//! [`Error::Io`].
+//! [`Error::Io`](crate::Error::Io).
 //!
 //! # TensorBoard's side
 //!

@@ -14,13 +14,13 @@ use super::step::Step;
 pub const WRITER_NAME: &str = "tensorboard-writer";
 
 /// The default flush interval: data shows in TensorBoard at most this long after it is
-/// logged, even without a call to [`SummaryWriter::flush`].
+/// logged, even without a call to [`SummaryWriter::flush`](crate::SummaryWriter::flush).
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The default bound on memory held for data not yet written: 16 MiB.
 pub const DEFAULT_MAX_PENDING_BYTES: usize = 16 << 20;
 
-/// Settings for a [`SummaryWriter`], from [`SummaryWriter::builder`].
+/// Settings for a [`SummaryWriter`](crate::SummaryWriter), from [`SummaryWriter::builder`](crate::SummaryWriter::builder).
 #[derive(Debug, Clone)]
 pub struct SummaryWriterBuilder {
     pub(super) logdir: PathBuf,
@@ -72,7 +72,7 @@ impl SummaryWriterBuilder {
     }
 
     /// With `true`, every write is followed by `fsync` (`File::sync_data`), so data that
-    /// [`SummaryWriter::flush`] reported written survives a power loss, not only a crash of
+    /// [`SummaryWriter::flush`](crate::SummaryWriter::flush) reported written survives a power loss, not only a crash of
     /// the process. Off by default: it costs a disk round trip per write.
     pub fn durable(mut self, durable: bool) -> Self {
         self.durable = durable;
@@ -108,7 +108,7 @@ impl SummaryWriterBuilder {
     ///   one clean series; a tag that the restarted run never logs again keeps its old points
     ///   under this loader.
     ///
-    /// Also set on the sibling runs of [`SummaryWriter::add_scalars`]. A step beyond
+    /// Also set on the sibling runs of [`SummaryWriter::add_scalars`](crate::SummaryWriter::add_scalars). A step beyond
     /// `i64::MAX` is an [`Error::StepOutOfRange`] from [`build`](Self::build).
     ///
     /// ```
@@ -137,9 +137,9 @@ impl SummaryWriterBuilder {
 
     /// Logs into `store`, an object store built by the caller, instead of a local directory
     /// or a store made from a logdir URL (feature `object-store`). The logdir given to
-    /// [`SummaryWriter::builder`] is then the key prefix of the run in `store` (leading and
+    /// [`SummaryWriter::builder`](crate::SummaryWriter::builder) is then the key prefix of the run in `store` (leading and
     /// trailing `/` ignored; `""` is the store's root), and
-    /// [`add_scalars`](SummaryWriter::add_scalars) runs go beside it in the same store.
+    /// [`add_scalars`](crate::SummaryWriter::add_scalars) runs go beside it in the same store.
     ///
     /// The event stream is cut into *segment objects*, each a whole, valid event file named
     /// `<prefix>/events.out.tfevents.<secs>.<host>.<pid>.<counter>.<seg><suffix>`
@@ -152,7 +152,7 @@ impl SummaryWriterBuilder {
     /// exponential backoff (100 ms doubling to 5 s) for as long as it takes, holding the data
     /// in memory (at most [`max_spool_bytes`](Self::max_spool_bytes)); see
     /// [`upload_timeout`](Self::upload_timeout) for what `flush` and `close` wait for, and
-    /// [`SummaryWriter::upload_status`] for how it is going. [`durable`](Self::durable) has
+    /// [`SummaryWriter::upload_status`](crate::SummaryWriter::upload_status) for how it is going. [`durable`](Self::durable) has
     /// nothing to add: what a PUT stored is durable. Calls that write files of their own
     /// beside the event file (`add_embedding`) are refused with an [`Error::InvalidInput`].
     ///
@@ -217,7 +217,7 @@ impl SummaryWriterBuilder {
         self
     }
 
-    /// How long [`SummaryWriter::flush`], [`SummaryWriter::close`] and
+    /// How long [`SummaryWriter::flush`](crate::SummaryWriter::flush), [`SummaryWriter::close`](crate::SummaryWriter::close) and
     /// [`build`](Self::build) wait for the object store to store the data (default
     /// [`DEFAULT_UPLOAD_TIMEOUT`](crate::DEFAULT_UPLOAD_TIMEOUT), 5 minutes; must be positive;
     /// feature `object-store`), so that an outage shorter than this loses nothing and is not

@@ -33,7 +33,7 @@ impl SummaryWriter {
     /// with credentials and settings from the environment (see
     /// `SummaryWriterBuilder::object_store` for how the run is uploaded, and the README's
     /// "Logging to object storage" for the variables read). Without the feature, such a logdir
-    /// is an [`Error::ObjectStoreFeatureDisabled`].
+    /// is an [`Error::ObjectStoreFeatureDisabled`](crate::Error::ObjectStoreFeatureDisabled).
     ///
     /// ```
     /// # #[cfg(feature = "object-store")]
@@ -94,9 +94,9 @@ impl SummaryWriterBuilder {
     /// `file://…`) or a store given to `object_store` logs to object storage instead (see
     /// `SummaryWriterBuilder::object_store`): `build` lists the run's
     /// prefix, then uploads the first segment object (holding the file header) before it
-    /// returns, so a missing bucket or bad credentials are an [`Error::Upload`] here.
+    /// returns, so a missing bucket or bad credentials are an [`Error::Upload`](crate::Error::Upload) here.
     /// Without the feature, a logdir of the form `scheme://…` is an
-    /// [`Error::ObjectStoreFeatureDisabled`], and no local directory is created.
+    /// [`Error::ObjectStoreFeatureDisabled`](crate::Error::ObjectStoreFeatureDisabled), and no local directory is created.
     pub fn build(self) -> Result<SummaryWriter> {
         self.check_options()?;
         let opts = self.options();

@@ -14,10 +14,10 @@ use super::tf_edges::*;
 ///
 /// It is also a streaming accumulator: [`add`](Self::add) any number of batches,
 /// [`merge`](Self::merge) histograms built elsewhere (same bins), then log it with
-/// [`SummaryWriter::add_histogram`]. The values are not kept: memory is one `u64` per
+/// [`SummaryWriter::add_histogram`](crate::SummaryWriter::add_histogram). The values are not kept: memory is one `u64` per
 /// bucket (12 KiB with the default bins).
 ///
-/// See the [module documentation](self) for the bucketing, the non-finite rule and what is
+/// See the [module documentation](super) for the bucketing, the non-finite rule and what is
 /// written.
 #[derive(Clone, PartialEq)]
 pub struct Histogram {
@@ -103,7 +103,7 @@ impl Histogram {
     }
 
     /// Adds `values` (any [`HistogramValue`] type). NaN and infinities are only counted
-    /// apart (see [Non-finite values](self#non-finite-values)).
+    /// apart (see [Non-finite values](super#non-finite-values)).
     ///
     /// Large inputs (from 262,144 values on) are counted in parts of that many values, which
     /// are spread over the machine's cores: a million `f32` took 1.4 ms on two cores against
@@ -275,7 +275,7 @@ impl Histogram {
     /// The `(left edge, right edge, count)` rows written for TensorBoard: the buckets from
     /// the first non-empty one to the last, the outer edges replaced by the minimum and the
     /// maximum, runs of empty buckets merged into one row (see
-    /// [What is written](self#what-is-written)). Empty when there is no finite value.
+    /// [What is written](super#what-is-written)). Empty when there is no finite value.
     pub fn rows(&self) -> Vec<[f64; 3]> {
         let n = self.bins.len();
         let finite = &self.slots[..n + 2];

@@ -15,7 +15,7 @@ pub(super) enum Kind {
     Explicit,
 }
 
-/// The bucket edges of a [`Histogram`]: TensorFlow's default edges, equal-width buckets, or
+/// The bucket edges of a [`Histogram`](crate::summary::histogram::Histogram): TensorFlow's default edges, equal-width buckets, or
 /// explicit edges. Cheap to clone (the edges are shared).
 ///
 /// Edges `e[0] < … < e[n]` make `n` buckets `[e[i], e[i+1])`, the last one closed.
@@ -82,7 +82,7 @@ pub(super) fn bins_error(reason: String) -> Error {
 }
 
 impl Bins {
-    /// TensorFlow's default edges (see the [module documentation](self#bucketing)):
+    /// TensorFlow's default edges (see the [module documentation](super#bucketing)):
     /// `±1e-12·1.1^k` below `1e20` (computed by repeated multiplication, as TensorFlow does),
     /// `0`, and `±f64::MAX`. Every finite value falls in one of its 1550 buckets.
     pub fn tensorflow() -> Bins {

@@ -1,7 +1,7 @@
 //! How a histogram counts values: one slot per bucket, underflow and overflow, and
 //! separate slots for NaN and the infinities.
 
-/// The most buckets [`Bins::linear`] and [`Bins::from_edges`] accept.
+/// The most buckets [`Bins::linear`](crate::summary::histogram::Bins::linear) and [`Bins::from_edges`](crate::summary::histogram::Bins::from_edges) accept.
 pub const MAX_BUCKETS: usize = 1 << 20;
 
 pub(super) const SIGN: u64 = 1 << 63;

@@ -140,7 +140,7 @@ impl SummaryWriter {
     /// Distributions dashboards.
     ///
     /// `values` is a slice, `Vec` or array of `f32`, `f64`, [`half::f16`], [`half::bf16`] or
-    /// any integer type, bucketed over TensorFlow's default edges, or a [`Histogram`]
+    /// any integer type, bucketed over TensorFlow's default edges, or a [`Histogram`](crate::summary::histogram::Histogram)
     /// accumulated beforehand (see [`HistogramInput`]). NaN and infinities are left out (see
     /// [Non-finite values](crate::summary::histogram#non-finite-values)). One million `f32`
     /// values are bucketed and logged in about 2 ms (`f64`: about 3.7 ms).

@@ -104,7 +104,7 @@ pub(crate) fn png_bytes(what: &'static str, px: &Pixels<'_>) -> Result<Vec<u8>> 
 }
 
 /// Encodes an image as an 8-bit PNG (grey, RGB or RGBA after the channel count), with the
-/// same checks and value mapping as [`add_image`](SummaryWriter::add_image).
+/// same checks and value mapping as [`add_image`](crate::SummaryWriter::add_image).
 ///
 /// ```
 /// use tensorboard_writer::summary::image::{encode_png, ImageLayout};

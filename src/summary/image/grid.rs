@@ -8,7 +8,7 @@ use super::encode::{image_pixels, interleave, Pixels, PNG_MAX_SIDE};
 use super::layout::{check_shape, product, BatchLayout, ImageLayout};
 use super::pixel::{convert, Pixel};
 
-/// How [`add_images`](SummaryWriter::add_images_with) lays a batch out as one grid, like
+/// How [`add_images`](crate::SummaryWriter::add_images_with) lays a batch out as one grid, like
 /// torchvision's `make_grid`.
 ///
 /// Images fill rows of `columns` from the top left. Every image cell is surrounded by

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 
-/// The layout and sizes of one image's pixel slice (see the [module table](self)).
+/// The layout and sizes of one image's pixel slice (see the [module table](super)).
 ///
 /// The sizes are listed in the order of the layout's name: `Hwc(480, 640, 3)` is 480 rows of
 /// 640 RGB pixels.
@@ -67,7 +67,7 @@ impl ImageLayout {
     }
 }
 
-/// The layout and sizes of a batch of images (see the [module table](self)).
+/// The layout and sizes of a batch of images (see the [module table](super)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BatchLayout {
     /// `(batch, channels, height, width)`: planar, as PyTorch batches are laid out.
@@ -100,7 +100,7 @@ impl BatchLayout {
         self.dims().0
     }
 
-    /// Whether the batch has no images (which [`add_images`](SummaryWriter::add_images)
+    /// Whether the batch has no images (which [`add_images`](crate::SummaryWriter::add_images)
     /// refuses).
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -6,15 +6,15 @@
 //!
 //! | layout | call | dimensions of the slice | channels |
 //! |---|---|---|---|
-//! | [`ImageLayout::Hw`] | [`add_image`](SummaryWriter::add_image) | height × width | 1 (grey) |
-//! | [`ImageLayout::Hwc`] | [`add_image`](SummaryWriter::add_image) | height × width × channels (interleaved, like most image libraries) | 1, 3 or 4 |
-//! | [`ImageLayout::Chw`] | [`add_image`](SummaryWriter::add_image) | channels × height × width (planar, like PyTorch tensors) | 1, 3 or 4 |
-//! | [`BatchLayout::Nchw`] | [`add_images`](SummaryWriter::add_images) | batch × channels × height × width | 1, 3 or 4 |
-//! | [`BatchLayout::Nhwc`] | [`add_images`](SummaryWriter::add_images) | batch × height × width × channels | 1, 3 or 4 |
+//! | [`ImageLayout::Hw`] | [`add_image`](crate::SummaryWriter::add_image) | height × width | 1 (grey) |
+//! | [`ImageLayout::Hwc`] | [`add_image`](crate::SummaryWriter::add_image) | height × width × channels (interleaved, like most image libraries) | 1, 3 or 4 |
+//! | [`ImageLayout::Chw`] | [`add_image`](crate::SummaryWriter::add_image) | channels × height × width (planar, like PyTorch tensors) | 1, 3 or 4 |
+//! | [`BatchLayout::Nchw`] | [`add_images`](crate::SummaryWriter::add_images) | batch × channels × height × width | 1, 3 or 4 |
+//! | [`BatchLayout::Nhwc`] | [`add_images`](crate::SummaryWriter::add_images) | batch × height × width × channels | 1, 3 or 4 |
 //!
 //! One channel is grey, three are RGB and four are RGBA (alpha not premultiplied). Any other
 //! channel count, a zero-sized dimension, or a slice whose length is not the product of the
-//! dimensions is an [`Error::InvalidInput`] and nothing is written.
+//! dimensions is an [`Error::InvalidInput`](crate::Error::InvalidInput) and nothing is written.
 //!
 //! The element type ([`Pixel`]) sets the value range:
 //!
@@ -23,18 +23,18 @@
 //! | `u8` | 0–255 | as is |
 //! | `f32`, `f64`, [`half::f16`] | 0.0–1.0 | `round(v × 255)` |
 //!
-//! A float outside `[0, 1]`, NaN or infinite, is an [`Error::InvalidInput`] naming the
+//! A float outside `[0, 1]`, NaN or infinite, is an [`Error::InvalidInput`](crate::Error::InvalidInput) naming the
 //! first such element and its value; nothing is written. Values are **not** clipped: a
 //! silently clipped image hides a scaling bug (say, data in 0–255 passed as `f32`, or a
 //! normalized tensor with negative values). Scale or clamp the data first if that is what
 //! you mean. (tensorboardX and `torch.utils.tensorboard` clip, and truncate instead of
 //! rounding, so a float image may differ from theirs by one level.)
 //!
-//! [`add_images`](SummaryWriter::add_images) lays a batch out as **one** image, a grid like
+//! [`add_images`](crate::SummaryWriter::add_images) lays a batch out as **one** image, a grid like
 //! torchvision's `make_grid`: up to 8 images per row, 2 pixels of padding around and between
-//! them, padding value 0 (see [`GridOptions`]). [`add_image_encoded`](SummaryWriter::add_image_encoded)
-//! logs PNG, JPEG or GIF bytes as they are, [`add_image_with_boxes`](SummaryWriter::add_image_with_boxes)
-//! draws labelled bounding boxes ([`ImageBox`]) onto an image, and [`add_video`](SummaryWriter::add_video)
+//! them, padding value 0 (see [`GridOptions`]). [`add_image_encoded`](crate::SummaryWriter::add_image_encoded)
+//! logs PNG, JPEG or GIF bytes as they are, [`add_image_with_boxes`](crate::SummaryWriter::add_image_with_boxes)
+//! draws labelled bounding boxes ([`ImageBox`]) onto an image, and [`add_video`](crate::SummaryWriter::add_video)
 //! (module [`video`](super::video)) logs frames as an animated GIF.
 //!
 //! # Form written
@@ -49,7 +49,7 @@
 //! photograph-like images the file is about 5 % larger than zlib's default level would make
 //! it (which was 15 to 90 times slower here); flat or smoothly shaded synthetic images compress
 //! less well than with zlib (still 6:1 on a plain gradient). To control the encoding, encode
-//! the image yourself and log it with [`add_image_encoded`](SummaryWriter::add_image_encoded).
+//! the image yourself and log it with [`add_image_encoded`](crate::SummaryWriter::add_image_encoded).
 //!
 //! # Example
 //!

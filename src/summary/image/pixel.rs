@@ -14,7 +14,7 @@ mod sealed {
 
 /// A pixel element type: `u8` (0–255), or `f32`, `f64` or [`half::f16`] (0.0–1.0).
 ///
-/// See the [module documentation](self) for how values are mapped to 8 bits and why values
+/// See the [module documentation](super) for how values are mapped to 8 bits and why values
 /// outside the range are an error. This trait is sealed.
 pub trait Pixel: Copy + sealed::Sealed {
     /// Converts `data` to 8-bit values, borrowing when it already is 8-bit. On a value

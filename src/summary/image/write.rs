@@ -13,10 +13,10 @@ impl SummaryWriter {
     /// dashboard.
     ///
     /// `data` holds the pixels row-major in the given `layout`: `u8` values 0–255, or `f32`,
-    /// `f64` or `half::f16` values 0.0–1.0 (see the [module documentation](super::image)
+    /// `f64` or `half::f16` values 0.0–1.0 (see the [module documentation](crate::summary::image)
     /// for layouts, channel counts and the value range). A shape that does not match the
     /// data, an unsupported channel count, a zero-sized dimension or a float outside
-    /// `[0, 1]` is an [`Error::InvalidInput`], and nothing is written.
+    /// `[0, 1]` is an [`Error::InvalidInput`](crate::Error::InvalidInput), and nothing is written.
     ///
     /// ```
     /// use tensorboard_writer::summary::image::ImageLayout;
@@ -104,7 +104,7 @@ impl SummaryWriter {
     /// Logs an already-encoded PNG, JPEG or GIF file as it is. The width and height
     /// TensorBoard records are read from the PNG `IHDR` chunk, the JPEG start-of-frame
     /// segment or the GIF logical screen; bytes that are none of these are an
-    /// [`Error::InvalidInput`]. The rest of the file is not checked.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput). The rest of the file is not checked.
     ///
     /// ```
     /// use tensorboard_writer::summary::image::{encode_png, ImageLayout};
