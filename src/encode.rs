@@ -5,6 +5,8 @@
 //! `prost` produces for the same `Event` (tested below), so the fast path and the generic path
 //! cannot drift apart.
 
+use crate::wire::{self, Out, HEADER_LEN};
+
 /// Wire-format field keys (`field_number << 3 | wire_type`).
 pub(crate) mod key {
     pub const EVENT_WALL_TIME: u8 = 1 << 3 | 1; // double
@@ -13,23 +15,6 @@ pub(crate) mod key {
     pub const SUMMARY_VALUE: u8 = 1 << 3 | 2; // message
     pub const VALUE_TAG: u8 = 1 << 3 | 2; // string
     pub const VALUE_SIMPLE: u8 = 2 << 3 | 5; // float
-}
-
-/// Where encoded bytes go: the writer's buffer, or a small array on the stack.
-pub(crate) trait Out {
-    fn put(&mut self, b: u8);
-    fn put_slice(&mut self, s: &[u8]);
-}
-
-impl Out for Vec<u8> {
-    #[inline]
-    fn put(&mut self, b: u8) {
-        self.push(b);
-    }
-    #[inline]
-    fn put_slice(&mut self, s: &[u8]) {
-        self.extend_from_slice(s);
-    }
 }
 
 /// A fixed-size stack buffer, so a small record can be encoded before taking the writer's
@@ -269,7 +254,7 @@ impl ScalarPrefix {
                 .is_some_and(|cached| same_bytes(cached, tag))
     }
 
-    /// Encodes the whole unsealed record frame (as [`crate::record::append_unsealed`] would)
+    /// Encodes the whole unsealed record frame (as [`wire::append_unsealed`] would)
     /// of the scalar event `h`, `value` into `frame`; returns its length.
     #[inline]
     pub(crate) fn frame(
@@ -278,9 +263,7 @@ impl ScalarPrefix {
         value: f32,
         frame: &mut [u8; SMALL_RECORD],
     ) -> usize {
-        use crate::record::{FOOTER_LEN, HEADER_LEN};
-        // The checksums are left as zero, filled in by the background thread.
-        frame[8..HEADER_LEN].copy_from_slice(&[0; 4]);
+        wire::begin_unsealed_frame(frame);
         let mut p = HEADER_LEN;
         if h.wall_time != 0.0 {
             frame[p] = key::EVENT_WALL_TIME;
@@ -310,10 +293,7 @@ impl ScalarPrefix {
         p += self.len;
         frame[p..p + 4].copy_from_slice(&value.to_le_bytes());
         p += 4;
-        frame[p..p + FOOTER_LEN].copy_from_slice(&[0; FOOTER_LEN]);
-        p += FOOTER_LEN;
-        frame[..8].copy_from_slice(&((p - HEADER_LEN - FOOTER_LEN) as u64).to_le_bytes());
-        p
+        wire::end_unsealed_frame(frame, p)
     }
 
     /// Appends the `Summary.value` field of `tag` = `value` to an encoded `Summary` body.
@@ -597,11 +577,11 @@ mod tests {
         }
     }
 
-    /// The record frame `record::append_unsealed` makes for prost's encoding of the event.
+    /// The record frame `wire::append_unsealed` makes for prost's encoding of the event.
     fn reference_frame(h: EventHeader, scope: &str, tag: &str, value: f32) -> Vec<u8> {
         let payload = fast(h, scope, tag, value);
         let mut frame = Vec::new();
-        crate::record::append_unsealed(&mut frame, payload.len(), |out| {
+        crate::wire::append_unsealed(&mut frame, payload.len(), |out| {
             out.extend_from_slice(&payload)
         });
         frame

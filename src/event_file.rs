@@ -31,7 +31,7 @@ use parking_lot::{Condvar, Mutex};
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 
 use crate::error::{Error, Result};
-use crate::record::{self, FOOTER_LEN, HEADER_LEN};
+use crate::wire::{self, FOOTER_LEN, HEADER_LEN};
 
 /// Where the background thread puts an event file's bytes: the file itself in normal use.
 ///
@@ -470,7 +470,7 @@ impl EventFile {
         write: impl FnOnce(&mut Vec<u8>),
     ) -> Result<()> {
         self.append_frame(HEADER_LEN + payload_len + FOOTER_LEN, |out| {
-            record::append_unsealed(out, payload_len, write)
+            wire::append_unsealed(out, payload_len, write)
         })
     }
 
@@ -479,7 +479,7 @@ impl EventFile {
         self.append_with(payload.len(), |out| out.extend_from_slice(payload))
     }
 
-    /// Appends a whole record frame, already encoded with [`record::append_unsealed`]. The
+    /// Appends a whole record frame, already encoded with [`wire::append_unsealed`]. The
     /// fastest path: one memcpy under the lock.
     #[inline]
     pub(crate) fn append_unsealed_frame(&self, frame: &[u8]) -> Result<()> {
@@ -779,7 +779,7 @@ impl Worker {
     /// the last record written whole, so that no partial record is left for a reader to stop
     /// at, and nothing written later could follow one.
     fn write(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        record::fill_crcs(buf);
+        wire::fill_crcs(buf);
         let result = self.sink.write_all(buf).and_then(|()| {
             if self.durable {
                 self.sink.sync()

@@ -94,6 +94,7 @@ pub mod tag;
 #[cfg(feature = "tch")]
 pub mod tch;
 pub mod tensor;
+mod wire;
 mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible

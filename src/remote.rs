@@ -41,7 +41,7 @@ use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
 use crate::event_file::{self, RemoteBarrier, Sink};
-use crate::record::{FOOTER_LEN, HEADER_LEN};
+use crate::wire::{FOOTER_LEN, HEADER_LEN};
 
 /// The default size cap of a segment object: 4 MiB.
 pub const DEFAULT_SEGMENT_BYTES: usize = 4 << 20;
