@@ -83,6 +83,7 @@ mod encode;
 mod error;
 mod event_file;
 mod fast_decode;
+mod logdir;
 pub mod projector;
 pub mod rank;
 pub mod reader;

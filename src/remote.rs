@@ -41,6 +41,7 @@ use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
 use crate::event_file::{self, RemoteBarrier, Sink};
+use crate::logdir;
 use crate::wire::{FOOTER_LEN, HEADER_LEN};
 
 /// The default size cap of a segment object: 4 MiB.
@@ -203,7 +204,7 @@ pub(crate) fn resolve(logdir: &FsPath, settings: &RemoteSettings) -> Result<Opti
             url: trimmed.to_owned(),
         }));
     }
-    let Some(text) = text.filter(|t| crate::writer::url_scheme(t).is_some()) else {
+    let Some(text) = text.filter(|t| logdir::url_scheme(t).is_some()) else {
         return Ok(None);
     };
     store_for_url(text).map(Some)

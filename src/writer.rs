@@ -15,6 +15,8 @@ use crate::clock;
 use crate::encode::{self, EventHeader, SimpleValue, SMALL_RECORD};
 use crate::error::{Error, Result};
 use crate::event_file::{self, EventFile, Options};
+#[cfg(not(feature = "object-store"))]
+use crate::logdir::url_scheme;
 use crate::proto;
 use crate::tag::validate_tag;
 
@@ -151,19 +153,6 @@ pub struct SummaryWriterBuilder {
     purge_step: Option<Result<i64>>,
     #[cfg(feature = "object-store")]
     remote: crate::remote::RemoteSettings,
-}
-
-/// The scheme of a logdir of the form `scheme://…` (a URL), such as `s3` in
-/// `s3://bucket/run`: a scheme of at least two characters (a letter, then letters, digits,
-/// `+`, `-` or `.`), so that a Windows drive (`C:/`) is not one.
-pub(crate) fn url_scheme(logdir: &str) -> Option<&str> {
-    let (scheme, _) = logdir.split_once("://")?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    (scheme.len() >= 2
-        && first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then_some(scheme)
 }
 
 impl SummaryWriterBuilder {
