@@ -39,6 +39,41 @@ impl Out for Vec<u8> {
     }
 }
 
+/// A fixed-size stack buffer, so a small record can be encoded before taking the writer's
+/// lock and copied in with one memcpy while holding it. Callers check the encoded size
+/// against `N` first.
+pub(crate) struct StackBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackBuf<N> {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        StackBuf {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<const N: usize> Out for StackBuf<N> {
+    #[inline]
+    fn put(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+    #[inline]
+    fn put_slice(&mut self, s: &[u8]) {
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+    }
+}
+
 /// Appends `payload` to `out` as one complete record (header, payload, footer).
 pub fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
     let len = (payload.len() as u64).to_le_bytes();
