@@ -83,6 +83,7 @@ mod encode;
 mod error;
 mod event_file;
 mod fast_decode;
+mod logdir;
 pub mod projector;
 pub mod rank;
 pub mod reader;
@@ -94,6 +95,7 @@ pub mod tag;
 #[cfg(feature = "tch")]
 pub mod tch;
 pub mod tensor;
+mod wire;
 mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible

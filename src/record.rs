@@ -29,70 +29,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-
-/// Bytes before the payload: the length and its masked CRC.
-pub const HEADER_LEN: usize = 12;
-/// Bytes after the payload: its masked CRC.
-pub const FOOTER_LEN: usize = 4;
-
-const MASK_DELTA: u32 = 0xa282_ead8;
-
-/// Masks a CRC-32C the way TFRecord does: rotate right by 15, then add `0xa282ead8`.
-#[inline]
-pub fn mask_crc(crc: u32) -> u32 {
-    crc.rotate_right(15).wrapping_add(MASK_DELTA)
-}
-
-/// The masked CRC-32C of `data`.
-#[inline]
-pub fn masked_crc32c(data: &[u8]) -> u32 {
-    mask_crc(crc32c::crc32c(data))
-}
-
-/// Appends `payload` to `out` as one complete record (header, payload, footer).
-pub fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
-    let len = (payload.len() as u64).to_le_bytes();
-    out.reserve(HEADER_LEN + payload.len() + FOOTER_LEN);
-    out.extend_from_slice(&len);
-    out.extend_from_slice(&masked_crc32c(&len).to_le_bytes());
-    out.extend_from_slice(payload);
-    out.extend_from_slice(&masked_crc32c(payload).to_le_bytes());
-}
-
-/// Appends a record frame for a payload of `payload_len` bytes whose checksums are left as
-/// zero, then the payload written by `write`. [`fill_crcs`] completes the frame later: the
-/// writer does that on its background thread so the logging thread never computes a CRC.
-///
-/// `write` must append exactly `payload_len` bytes.
-#[inline]
-pub(crate) fn append_unsealed<O: crate::encode::Out>(
-    out: &mut O,
-    payload_len: usize,
-    write: impl FnOnce(&mut O),
-) {
-    out.put_slice(&(payload_len as u64).to_le_bytes());
-    out.put_slice(&[0u8; 4]);
-    write(out);
-    out.put_slice(&[0u8; 4]);
-}
-
-/// Computes and stores both checksums of every record in `buf`, which must hold whole
-/// records only, as appended by [`append_unsealed`].
-pub(crate) fn fill_crcs(buf: &mut [u8]) {
-    let mut pos = 0;
-    while pos + HEADER_LEN <= buf.len() {
-        let mut len_bytes = [0u8; 8];
-        len_bytes.copy_from_slice(&buf[pos..pos + 8]);
-        let len = u64::from_le_bytes(len_bytes) as usize;
-        buf[pos + 8..pos + 12].copy_from_slice(&masked_crc32c(&len_bytes).to_le_bytes());
-        let payload_start = pos + HEADER_LEN;
-        let payload_end = payload_start + len;
-        let crc = masked_crc32c(&buf[payload_start..payload_end]);
-        buf[payload_end..payload_end + FOOTER_LEN].copy_from_slice(&crc.to_le_bytes());
-        pos = payload_end + FOOTER_LEN;
-    }
-    debug_assert_eq!(pos, buf.len(), "buffer does not hold whole records");
-}
+pub use crate::wire::{encode_record, mask_crc, masked_crc32c, FOOTER_LEN, HEADER_LEN};
 
 /// Reads records from a byte stream, checking both checksums of each.
 ///
@@ -270,7 +207,7 @@ impl<R: Read> RecordReader<R> {
                 Ok(0) => return Ok(false),
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io("reading", self.path.clone(), e)),
+                Err(e) => return Err(Error::read("reading", self.path.clone(), e)),
             }
         }
         Ok(true)
@@ -280,41 +217,6 @@ impl<R: Read> RecordReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc_check_value() {
-        // The CRC-32C check value from the Castagnoli parameters.
-        assert_eq!(crc32c::crc32c(b"123456789"), 0xe306_9283);
-    }
-
-    #[test]
-    fn masked_crc_vectors_from_format_md() {
-        assert_eq!(masked_crc32c(b"\x1a\x11CRC test, one two"), 0x5794_d08a);
-        assert_eq!(masked_crc32c(&24u64.to_le_bytes()), 0x224b_7fa3);
-    }
-
-    #[test]
-    fn mask_matches_known_values() {
-        // rotate_right(15) then add 0xa282ead8, worked by hand.
-        assert_eq!(mask_crc(0), 0xa282_ead8);
-        assert_eq!(mask_crc(1 << 15), 0xa282_ead9);
-        assert_eq!(mask_crc(1), 0xa284_ead8);
-        assert_eq!(mask_crc(u32::MAX), 0xa282_ead7);
-    }
-
-    #[test]
-    fn unsealed_then_filled_equals_encoded() {
-        let payloads: [&[u8]; 3] = [b"", b"a", &[7u8; 1000]];
-        let mut sealed = Vec::new();
-        let mut unsealed = Vec::new();
-        for p in payloads {
-            encode_record(p, &mut sealed);
-            append_unsealed(&mut unsealed, p.len(), |out| out.extend_from_slice(p));
-        }
-        assert_ne!(sealed, unsealed);
-        fill_crcs(&mut unsealed);
-        assert_eq!(sealed, unsealed);
-    }
 
     #[test]
     fn reads_back_many_records_across_buffer_growth() {

@@ -34,19 +34,6 @@ pub struct SummaryWriterBuilder {
     pub(super) remote: crate::remote::RemoteSettings,
 }
 
-/// The scheme of a logdir of the form `scheme://…` (a URL), such as `s3` in
-/// `s3://bucket/run`: a scheme of at least two characters (a letter, then letters, digits,
-/// `+`, `-` or `.`), so that a Windows drive (`C:/`) is not one.
-pub(crate) fn url_scheme(logdir: &str) -> Option<&str> {
-    let (scheme, _) = logdir.split_once("://")?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    (scheme.len() >= 2
-        && first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then_some(scheme)
-}
-
 impl SummaryWriterBuilder {
     /// How often the background thread writes out what was logged (default
     /// [`DEFAULT_FLUSH_INTERVAL`]). Must be positive.

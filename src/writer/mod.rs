@@ -7,9 +7,6 @@ mod open;
 mod step;
 mod step_builder;
 
-pub(crate) use crate::summary::scalar::ScalarValue;
-#[cfg(feature = "object-store")]
-pub(crate) use builder::url_scheme;
 pub use builder::{
     SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
 };

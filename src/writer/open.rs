@@ -14,10 +14,10 @@ use crate::clock;
 use crate::error::Error;
 use crate::error::Result;
 use crate::event_file::{self, EventFile, Options};
+#[cfg(not(feature = "object-store"))]
+use crate::logdir::url_scheme;
 use crate::proto;
 
-#[cfg(not(feature = "object-store"))]
-use super::builder::url_scheme;
 use super::builder::{
     SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
 };

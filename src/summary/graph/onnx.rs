@@ -11,10 +11,12 @@ use crate::proto::onnx::{
     attribute_proto::AttributeType, tensor_shape_proto::dimension, type_proto, AttributeProto,
     GraphProto, ModelProto, ValueInfoProto,
 };
-use crate::proto::DataType;
+use crate::proto::{AttrValue, DataType};
 use crate::writer::SummaryWriter;
 
-use super::{AttrValue, GraphBuilder, NodeBuilder, NodeInput, TensorShape};
+use super::builder::{GraphBuilder, NodeBuilder};
+use super::input::NodeInput;
+use super::shape::TensorShape;
 
 const WHAT: &str = "ONNX model";
 
@@ -547,7 +549,7 @@ mod tests {
         for raw in ["x>y", "1", ".a", "a b", "\u{0}", "a/./b"] {
             let name = Names::default().claim(raw, "f");
             assert!(
-                super::super::check_node_name(&name).is_ok(),
+                super::super::names::check_node_name(&name).is_ok(),
                 "{raw:?} -> {name:?}"
             );
         }
@@ -563,11 +565,11 @@ mod tests {
         );
         assert_eq!(op_name("", ""), "Unknown");
         assert_eq!(op_name("x y", "Op!"), "x_y.Op_");
-        assert!(super::super::check_op(&op_name("x y", "Op!")).is_ok());
+        assert!(super::super::names::check_op(&op_name("x y", "Op!")).is_ok());
         assert_eq!(attr_key("kernel_shape"), "kernel_shape");
         assert_eq!(attr_key("2d"), "_2d");
         assert_eq!(attr_key("a.b"), "a_b");
-        assert!(super::super::check_attr_name(&attr_key("9-x")).is_ok());
+        assert!(super::super::names::check_attr_name(&attr_key("9-x")).is_ok());
     }
 
     /// A node `name` of `op` reading `inputs`, writing `outputs`, with graph attributes.
