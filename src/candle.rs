@@ -240,9 +240,6 @@ impl GraphScope<'_> {
     }
 }
 
-// ------------------------------------------------------------------------------------------
-// Tensors.
-
 /// The error for a tensor candle fails to read.
 fn candle_error(e: candle_core::Error) -> Error {
     tensor::bad(
