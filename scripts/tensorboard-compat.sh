@@ -281,7 +281,7 @@ check_server() {
     if ! provider=$(wait_ready "$url" 2>&1); then
         ok=0 why="server not ready: $provider"
     else
-        # The data provider tells which loader is live (FORMAT.md §0).
+        # The data provider tells which loader is live (docs/FORMAT.md §0).
         case $name in
             rust*) [[ $provider == *GrpcDataProvider* ]] || { ok=0 why="expected the Rust loader, got $provider"; } ;;
             python) [[ $provider == *MultiplexerDataProvider* ]] || { ok=0 why="expected the Python loader, got $provider"; } ;;

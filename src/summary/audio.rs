@@ -1,8 +1,8 @@
 //! Audio: clips of `f32` samples, encoded as 16-bit PCM WAV and played in the Audio
 //! dashboard.
 //!
-//! Each clip is written in the form both of TensorBoard's loaders read (FORMAT.md §3,
-//! gotcha 9): a rank-1 `DT_STRING` tensor of shape `[1]` holding the WAV file, with plugin
+//! Each clip is written in the form both of TensorBoard's loaders read (docs/FORMAT.md §3,
+//! Traps, 16): a rank-1 `DT_STRING` tensor of shape `[1]` holding the WAV file, with plugin
 //! `audio`, `AudioPluginData { version: 0, encoding: WAV }` and data class
 //! `BLOB_SEQUENCE`. TensorBoard serves it as `audio/wav`.
 //!

@@ -4,7 +4,7 @@
 //! # Form
 //!
 //! A mesh named `tag` is written as one tag per component, all in the same event
-//! (FORMAT.md §3, Mesh; TensorBoard's `mesh` summary):
+//! (docs/FORMAT.md §3, Mesh; TensorBoard's `mesh` summary):
 //!
 //! | tag | tensor |
 //! |---|---|

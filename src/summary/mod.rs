@@ -1,5 +1,5 @@
 //! Building `Summary.Value`s for each dashboard, in the forms both of TensorBoard's loaders
-//! read (FORMAT.md §3). One submodule per dashboard; each adds its `add_*` methods to
+//! read (docs/FORMAT.md §3). One submodule per dashboard; each adds its `add_*` methods to
 //! [`SummaryWriter`](crate::SummaryWriter) and, where it makes sense, to
 //! [`StepBuilder`](crate::StepBuilder).
 //!

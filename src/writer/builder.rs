@@ -81,7 +81,7 @@ impl SummaryWriterBuilder {
     /// clean series instead of drawing a second, overlapping one (tensorboardX's
     /// `purge_step`).
     ///
-    /// TensorBoard's two loaders do this differently (FORMAT.md §1.7), and the writer serves
+    /// TensorBoard's two loaders do this differently (docs/FORMAT.md §1.7), and the writer serves
     /// both:
     /// - the Python loader (`--load_fast=false`) purges every tag of the run at a
     ///   `SessionLog` START event, but only at the *second* START it sees in a run (the first

@@ -34,7 +34,7 @@ import urllib.parse
 import urllib.request
 
 MANIFEST_VERSION = 1
-# Default per-tag retention of both loaders (FORMAT.md §1.8). With more points
+# Default per-tag retention of both loaders (docs/FORMAT.md §1.8). With more points
 # than this the server downsamples, so an exact comparison cannot hold.
 SCALAR_RETENTION = 1000
 

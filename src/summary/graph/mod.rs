@@ -10,7 +10,7 @@
 //! [`GraphBuilder::scope`] gives a [`GraphScope`] that prefixes the names of the nodes created
 //! through it, scopes nest, and [`NodeBuilder::add`] returns a [`NodeRef`] to pass as the
 //! input of later nodes. [`SummaryWriter::add_graph`] writes the graph as a `graph_def` event,
-//! which both of TensorBoard's loaders serve as the run's graph (FORMAT.md §2).
+//! which both of TensorBoard's loaders serve as the run's graph (docs/FORMAT.md §2).
 //!
 //! ```
 //! use tensorboard_writer::proto::DataType;

@@ -41,7 +41,7 @@
 //!
 //! Plugin `images` with `ImagePluginData { version: 0 }`, data class `BLOB_SEQUENCE`, and a
 //! rank-1 `DT_STRING` tensor of 3 elements: the width and the height as ASCII decimal
-//! strings, then the encoded image (FORMAT.md §3 "Images"). Both of TensorBoard's loaders
+//! strings, then the encoded image (docs/FORMAT.md §3 "Images"). Both of TensorBoard's loaders
 //! read it; the dashboard serves the bytes with the MIME type it detects from them.
 //!
 //! PNGs are 8-bit, non-interlaced, written with the `png` crate's `Fast` compression
