@@ -109,6 +109,7 @@ pub mod proto {
 pub use error::{Error, Result};
 /// Where an event file's bytes go: a hook for tests that inject I/O failures (see
 /// `SummaryWriterBuilder::build_with_sink`). Not part of the supported API.
+#[cfg(feature = "__test-hooks")]
 #[doc(hidden)]
 pub use event_file::{RemoteBarrier, Sink};
 /// The [`object_store`](https://docs.rs/object_store) crate this crate logs through (feature

@@ -527,6 +527,7 @@ fn event_scalars(event: &Event, plugins: &mut TagPlugins, mut f: impl FnMut(Scal
 
 /// Whether the fast decoder behind [`ScalarReader`] accepts `payload` as an `Event`: a
 /// hook for the fuzz checks, which compare it with prost. Not part of the supported API.
+#[cfg(feature = "__test-hooks")]
 #[doc(hidden)]
 pub fn fast_decode_accepts(payload: &[u8]) -> bool {
     fast_decode::scan_event(payload, &mut Vec::new()).is_ok()

@@ -200,6 +200,7 @@ impl EventFile {
     }
 
     /// Most bytes held at once for data not yet written, since the file was opened.
+    #[cfg(feature = "__test-hooks")]
     pub(crate) fn peak_pending_bytes(&self) -> usize {
         let st = self.shared.state.lock();
         st.peak_pending.max(self.shared.front().buf.len())

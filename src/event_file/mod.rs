@@ -42,4 +42,6 @@ pub(crate) use naming::create_event_file;
 #[cfg(feature = "object-store")]
 pub(crate) use naming::{event_file_name, name_secs_among, next_file_counter};
 pub(crate) use options::Options;
-pub use sink::{RemoteBarrier, Sink};
+#[cfg(any(feature = "object-store", feature = "__test-hooks"))]
+pub use sink::RemoteBarrier;
+pub use sink::Sink;

@@ -455,6 +455,7 @@ impl SummaryWriter {
     /// file, not the [`add_scalars`](Self::add_scalars) runs). Stays within
     /// [`max_pending_bytes`](SummaryWriterBuilder::max_pending_bytes) unless a single record
     /// is larger than half of it. For tests of the memory bound; not part of the supported API.
+    #[cfg(feature = "__test-hooks")]
     #[doc(hidden)]
     pub fn peak_pending_bytes(&self) -> usize {
         self.inner.file.peak_pending_bytes()

@@ -151,8 +151,10 @@ impl SummaryWriterBuilder {
 
     /// Like [`build`](Self::build), with the bytes going to `sink` instead of a new file;
     /// `path` names it in errors and [`SummaryWriter::path`]. A hook for tests that inject
-    /// I/O failures, not part of the supported API. Sibling runs of
-    /// [`SummaryWriter::add_scalars`] still get real files.
+    /// I/O failures, not part of the supported API (feature `__test-hooks`, which only the
+    /// crate's own tests enable). Sibling runs of [`SummaryWriter::add_scalars`] still get
+    /// real files.
+    #[cfg(feature = "__test-hooks")]
     #[doc(hidden)]
     pub fn build_with_sink(
         self,
