@@ -38,8 +38,9 @@ use criterion::{
 };
 use tensorboard_rs::summary::scalar as peer_scalar;
 use tensorboard_rs::summary_writer::{FileWriter as PeerFileWriter, SummaryWriter as PeerWriter};
+use tensorboard_writer::reader::{read_scalars, EventReader, ScalarReader};
 use tensorboard_writer::record::RecordReader;
-use tensorboard_writer::{read_scalars, EventReader, ScalarReader, SummaryWriter};
+use tensorboard_writer::SummaryWriter;
 use training_tags::TRAINING_TAGS;
 
 /// Scalars per event in the merged-step benchmark.

@@ -5,8 +5,9 @@
 
 use std::io::{self, Read};
 
+use tensorboard_writer::reader::EventReader;
 use tensorboard_writer::record::{encode_record, RecordReader};
-use tensorboard_writer::{Error, EventReader};
+use tensorboard_writer::Error;
 
 /// The length of a record's header (length + its CRC) and footer (payload CRC).
 const HEADER: usize = 12;
@@ -332,7 +333,7 @@ fn end_of(r: Result<(), Error>) -> (&'static str, u64) {
 /// the bytes arrive at once or in pieces.
 pub fn check_scalars(data: &[u8]) {
     use tensorboard_writer::reader::fast_decode_accepts;
-    use tensorboard_writer::ScalarReader;
+    use tensorboard_writer::reader::ScalarReader;
 
     let (payloads, _) = read_all(RecordReader::new(data), data.len());
     for p in &payloads {
@@ -360,7 +361,7 @@ pub fn check_scalars(data: &[u8]) {
     let chunk = 1 + data.first().map_or(0, |&b| b as usize % 13);
     for pieces in [false, true] {
         let mut got = Vec::new();
-        let mut collect = |s: tensorboard_writer::ScalarRef<'_>| {
+        let mut collect = |s: tensorboard_writer::reader::ScalarRef<'_>| {
             got.push((
                 s.tag.to_owned(),
                 s.step,
@@ -386,7 +387,7 @@ pub fn check_scalars(data: &[u8]) {
 /// (data or control) names one of its nodes, or an `InvalidInput`; never a panic, never
 /// another error.
 pub fn check_onnx(data: &[u8]) {
-    match tensorboard_writer::GraphBuilder::from_onnx(data) {
+    match tensorboard_writer::summary::graph::GraphBuilder::from_onnx(data) {
         Ok(g) => {
             let def = g
                 .build()

@@ -13,7 +13,7 @@
 //! | NaN, +∞, −∞ scalar | [`add_scalar`](crate::SummaryWriter::add_scalar), step builder | written as they are; TensorBoard shows them as such | `scalars_nan_and_infinities_are_logged_as_they_are` |
 //! | finite `f64` beyond the `f32` range | `add_scalar` | [`Error::ValueOutOfRange`](crate::Error::ValueOutOfRange) (not a silent infinity) | `scalars_finite_f64_beyond_f32_is_refused` |
 //! | empty slice | [`add_histogram`](crate::SummaryWriter::add_histogram) | an empty histogram (a `[0, 3]` tensor: TensorBoard shows no bars) | `histogram_of_an_empty_slice_is_an_empty_histogram` |
-//! | NaN, ±∞ among histogram values | `add_histogram` | left out of the buckets and statistics, counted apart ([`Histogram::nan_count`](crate::Histogram::nan_count) and friends; TensorBoard's histogram has no place for them) | `histogram_nan_and_infinities_are_left_out_of_the_buckets` |
+//! | NaN, ±∞ among histogram values | `add_histogram` | left out of the buckets and statistics, counted apart ([`Histogram::nan_count`](crate::summary::histogram::Histogram::nan_count) and friends; TensorBoard's histogram has no place for them) | `histogram_nan_and_infinities_are_left_out_of_the_buckets` |
 //! | data length not matching the layout (image, batch) | [`add_image`](crate::SummaryWriter::add_image), [`add_images`](crate::SummaryWriter::add_images) | [`Error::InvalidInput`](crate::Error::InvalidInput) | `images_shape_that_does_not_match_the_data_is_refused` |
 //! | channel count other than 1, 3, 4 (0 is a zero-sized dimension) | image calls | `Error::InvalidInput` | `images_channel_counts_other_than_1_3_4_are_refused` |
 //! | zero-sized image or batch, sides whose product overflows, sides beyond a PNG's 2³¹−1 | image calls | `Error::InvalidInput`, never an overflow or an attempt to allocate the claimed size | `images_empty_or_beyond_png_limits_are_refused_without_allocating` |
@@ -32,7 +32,7 @@
 //! | empty text; a table with rows of different lengths | [`add_text`](crate::SummaryWriter::add_text), [`add_text_table`](crate::SummaryWriter::add_text_table) | empty text is written; a ragged table is `Error::InvalidInput` | `text_empty_is_logged_and_ragged_tables_are_refused` |
 //! | one value larger than [`max_pending_bytes`](crate::SummaryWriterBuilder::max_pending_bytes) (a 4 MiB text under a 1 MiB bound) | every call | accepted and written whole: the buffer grows for that one record and shrinks back after it is written; never a deadlock | `huge_values_larger_than_max_pending_are_written_not_deadlocked` |
 //!
-//! Bytes that are not a valid event file, given to the readers ([`EventReader`](crate::EventReader),
+//! Bytes that are not a valid event file, given to the readers ([`EventReader`](crate::reader::EventReader),
 //! [`RecordReader`](crate::record::RecordReader)), give [`Error::Truncated`](crate::Error::Truncated),
 //! [`Error::CorruptRecord`](crate::Error::CorruptRecord) or [`Error::Decode`](crate::Error::Decode),
 //! never a panic: `tests/fuzz_corpus.rs` replays the fuzzers' corpus (`fuzz/`) through those

@@ -9,7 +9,7 @@
 //! [`add_image_tensor`](SummaryWriter::add_image_tensor)), a grid of images (`[N, C, H, W]`,
 //! [`add_images_tensor`](SummaryWriter::add_images_tensor)), audio (`[L]` or `[C, L]`,
 //! [`add_audio_tensor`](SummaryWriter::add_audio_tensor)) and an embedding (`[N, D]`,
-//! [`Embedding::from_tensor`](crate::Embedding::from_tensor)). Every element type is taken
+//! [`Embedding::from_tensor`](crate::projector::Embedding::from_tensor)). Every element type is taken
 //! where it makes sense: integers and floats for scalars and histograms, `u8` (0–255) and
 //! floats (0–1) for images, floats (`f16`, `bf16`, `f32`, `f64`) for audio and embeddings;
 //! candle's `F8E4M3` is converted to `f32` first; its other 8-, 6- and 4-bit floats, which
@@ -298,7 +298,7 @@ impl SummaryWriter {
     /// writer.scope("weights")?.add_varmap_histograms(&varmap, 100u32)?;
     /// # writer.flush()?;
     /// # use tensorboard_writer::proto::event::What;
-    /// # let events = tensorboard_writer::read_events(dir.path())?;
+    /// # let events = tensorboard_writer::reader::read_events(dir.path())?;
     /// # let Some(What::Summary(s)) = &events[1].what else { panic!() };
     /// # let tags: Vec<_> = s.value.iter().map(|v| v.tag.as_str()).collect();
     /// # assert_eq!(tags, ["weights/conv1/bias", "weights/conv1/weight", "weights/fc1/bias", "weights/fc1/weight"]);

@@ -173,7 +173,7 @@ pub enum Error {
 
     /// A file ends in the middle of a record (reading). This is what a file looks like while its writer
     /// is between writes, or after the writer was killed; it is not corruption. An
-    /// [`EventReader`](crate::EventReader) can resume once the record is complete.
+    /// [`EventReader`](crate::reader::EventReader) can resume once the record is complete.
     #[error("truncated record at byte {offset} of {path}: {available} of {needed} bytes present")]
     Truncated {
         /// The file being read.

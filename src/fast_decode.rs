@@ -3,7 +3,7 @@
 //! [`scan_event`] walks the protobuf wire format of one record's payload without building an
 //! [`Event`](crate::proto::Event): it reads `wall_time`, `step` and, for each
 //! `Summary.Value`, its tag, the plugin named by its metadata, and its `simple_value` or the
-//! parts of its `tensor` that [`read_scalars`](crate::read_scalars) understands. Tags and
+//! parts of its `tensor` that [`read_scalars`](crate::reader::read_scalars) understands. Tags and
 //! tensor bytes are borrowed from the payload; nothing is allocated once the caller's value
 //! vector has grown to the largest event.
 //!

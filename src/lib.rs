@@ -24,7 +24,7 @@
 //! let conv1 = writer.scope("conv1")?;               // tags become "conv1/…"
 //! conv1.add_scalar("sparsity", 0.25f64, 1000u32)?;
 //! writer.flush()?;                                  // barrier: all of the above is on disk
-//! # let s = tensorboard_writer::read_scalars(runs.join("mnist/lr=1e-3"))?;
+//! # let s = tensorboard_writer::reader::read_scalars(runs.join("mnist/lr=1e-3"))?;
 //! # assert_eq!(s["xent"].len(), 1000);
 //! # assert_eq!(s["test/accuracy"].len(), 10);
 //! # assert_eq!(s["conv1/sparsity"][0].step, 1000);
@@ -48,7 +48,7 @@
 //! - Scalars are written as `simple_value`, which both of TensorBoard's loaders (the Rust
 //!   data server and the Python one) read as rank-0 `float32`. Tags follow the
 //!   [tag rules](tag).
-//! - [`EventReader`], [`read_events`] and [`read_scalars`] read event files back, checking
+//! - [`reader::EventReader`], [`reader::read_events`] and [`reader::read_scalars`] read event files back, checking
 //!   every checksum and telling a truncated final record from corruption.
 //! - With the `object-store` feature, a logdir URL (`s3://`, `gs://`, `az://`, `file://`) or
 //!   a store given to `SummaryWriterBuilder::object_store` logs to object storage: the event
@@ -117,23 +117,11 @@ pub use event_file::{RemoteBarrier, Sink};
 /// [`SummaryWriterBuilder::object_store`] and for reading objects back.
 #[cfg(feature = "object-store")]
 pub use object_store;
-pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
-pub use reader::{
-    event_files, read_events, read_scalars, EventReader, ScalarPoint, ScalarReader, ScalarRef,
-    ScalarSeries,
-};
 #[cfg(feature = "object-store")]
 pub use remote::{
     UploadStatus, DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
     DEFAULT_UPLOAD_TIMEOUT,
 };
-pub use summary::graph::{GraphBuilder, GraphScope, NodeBuilder, NodeInput, NodeRef, TensorShape};
-pub use summary::histogram::{Bins, Histogram, HistogramInput, HistogramValue};
-pub use summary::hparams::{HParam, HParamValue, HParamsExperiment, Metric, SessionStatus};
-pub use summary::image::{BatchLayout, GridOptions, ImageBox, ImageLayout, Pixel};
-pub use summary::scalar::ScalarValue;
-pub use summary::video::VideoLayout;
-pub use tensor::{HostTensor, TensorData, TensorInput};
 pub use writer::{
     Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,

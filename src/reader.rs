@@ -36,7 +36,7 @@ use crate::record::RecordReader;
 /// # w.add_scalar("loss", 0.5f32, 1u32)?;
 /// # w.close()?;
 /// # let path = w.path();
-/// use tensorboard_writer::EventReader;
+/// use tensorboard_writer::reader::EventReader;
 ///
 /// for event in EventReader::open(path)? {
 ///     let event = event?;
@@ -308,7 +308,8 @@ impl TagPlugins {
 ///
 /// ```
 /// # let dir = tempfile::tempdir()?;
-/// use tensorboard_writer::{ScalarReader, SummaryWriter};
+/// use tensorboard_writer::SummaryWriter;
+/// use tensorboard_writer::reader::ScalarReader;
 ///
 /// let w = SummaryWriter::new(dir.path())?;
 /// for step in 0..100u32 {

@@ -7,7 +7,7 @@
 //! [`add_image_tensor`](SummaryWriter::add_image_tensor)), a grid of images (`[N, C, H, W]`,
 //! [`add_images_tensor`](SummaryWriter::add_images_tensor)), audio (`[L]` or `[C, L]`,
 //! [`add_audio_tensor`](SummaryWriter::add_audio_tensor)) and an embedding (`[N, D]`,
-//! [`Embedding::from_tensor`](crate::Embedding::from_tensor)).
+//! [`Embedding::from_tensor`](crate::projector::Embedding::from_tensor)).
 //!
 //! Element kinds: `Uint8`, `Int8`, `Int16`, `Int`, `Int64`, `Half`, `BFloat16`, `Float` and
 //! `Double` are read as they are, `Bool` as `u8` 0 and 1, and the 8-bit float kinds as
@@ -143,7 +143,7 @@ impl SummaryWriter {
     /// writer.scope("weights")?.add_varstore_histograms(&vs, 100u32)?;
     /// # writer.flush()?;
     /// # use tensorboard_writer::proto::event::What;
-    /// # let events = tensorboard_writer::read_events(dir.path())?;
+    /// # let events = tensorboard_writer::reader::read_events(dir.path())?;
     /// # let Some(What::Summary(s)) = &events[1].what else { panic!() };
     /// # let tags: Vec<_> = s.value.iter().map(|v| v.tag.as_str()).collect();
     /// # assert_eq!(tags, ["weights/fc1/bias", "weights/fc1/weight"]);

@@ -30,7 +30,7 @@ fn add_scalar_does_not_allocate() {
     });
     assert_eq!(n, 0, "allocations on the logging thread");
     w.close().unwrap();
-    let s = tensorboard_writer::read_scalars(dir.path()).unwrap();
+    let s = tensorboard_writer::reader::read_scalars(dir.path()).unwrap();
     assert_eq!(s["loss"].len(), 200_001);
     assert_eq!(s["layer1/grad_norm"].len(), 200_000);
 }
@@ -58,7 +58,7 @@ fn many_tags_and_long_tags_do_not_allocate_either() {
     });
     assert_eq!(n, 0, "allocations on the logging thread");
     w.close().unwrap();
-    let s = tensorboard_writer::read_scalars(dir.path()).unwrap();
+    let s = tensorboard_writer::reader::read_scalars(dir.path()).unwrap();
     assert_eq!(s["layer39/grad_norm"].len(), 2_000);
     assert_eq!(s[&long].len(), 2_000);
     assert_eq!(s[&long][1999].value, 1999.0);

@@ -1,7 +1,8 @@
 //! Audio summaries as written to disk: WAV bytes, tensor form and metadata.
 
 use prost::Message;
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::reader::read_events;
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 mod common;
 use common::{dims, tensor, values};

@@ -4,10 +4,11 @@
 
 mod common;
 
-use tensorboard_writer::{
-    read_events, read_scalars, BatchLayout, Embedding, Error, ImageLayout, Metadata, SummaryWriter,
-    VideoLayout,
-};
+use tensorboard_writer::projector::{Embedding, Metadata};
+use tensorboard_writer::reader::{read_events, read_scalars};
+use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
+use tensorboard_writer::summary::video::VideoLayout;
+use tensorboard_writer::{Error, SummaryWriter};
 
 fn writer() -> (tempfile::TempDir, SummaryWriter) {
     let dir = tempfile::tempdir().unwrap();
@@ -140,7 +141,7 @@ fn histogram_nan_and_infinities_are_left_out_of_the_buckets() {
     let (dir, w) = writer();
     let values = [1.0f32, f32::NAN, 2.0, f32::INFINITY, f32::NEG_INFINITY];
     w.add_histogram("h", &values, 0u32).unwrap();
-    let h = tensorboard_writer::Histogram::from_values(&values);
+    let h = tensorboard_writer::summary::histogram::Histogram::from_values(&values);
     assert_eq!((h.num(), h.nan_count()), (2, 1));
     assert_eq!((h.pos_inf_count(), h.neg_inf_count()), (1, 1));
     w.flush().unwrap();

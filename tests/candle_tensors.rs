@@ -11,9 +11,10 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use half::{bf16, f16};
 use prost::Message;
+use tensorboard_writer::projector::Embedding;
 use tensorboard_writer::proto::summary::value::Value as V;
 use tensorboard_writer::summary::image::{BatchLayout, GridOptions, ImageLayout};
-use tensorboard_writer::{Embedding, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter};
 
 const CPU: Device = Device::Cpu;
 
@@ -444,7 +445,7 @@ fn varmap_histograms_are_tagged_by_scope() {
     w.add_varmap_histograms(&VarMap::new(), 8u32).unwrap();
     w.flush().unwrap();
 
-    let events = tensorboard_writer::read_events(dir.path()).unwrap();
+    let events = tensorboard_writer::reader::read_events(dir.path()).unwrap();
     let merged: Vec<Vec<String>> = events
         .iter()
         .filter_map(|e| match &e.what {

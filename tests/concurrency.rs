@@ -14,8 +14,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use prost::Message;
+use tensorboard_writer::reader::read_scalars;
 use tensorboard_writer::record::RecordReader;
-use tensorboard_writer::{proto, read_scalars, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 const CHILD_DIR_ENV: &str = "TBW_CONCURRENCY_CHILD_DIR";
 const MARK: &str = "@tbw@";
@@ -160,7 +161,7 @@ fn eight_threads_log_a_million_events_each_through_clones() {
     );
     let logging_ms = field("elapsed_ms");
 
-    let files = tensorboard_writer::event_files(dir.path()).unwrap();
+    let files = tensorboard_writer::reader::event_files(dir.path()).unwrap();
     assert_eq!(files.len(), 1);
     let file_mb = std::fs::metadata(&files[0]).unwrap().len() >> 20;
     let check_started = Instant::now();

@@ -15,9 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tensorboard_writer::{
-    event_files, proto, read_scalars, Error, EventReader, Sink, SummaryWriter,
-};
+use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
+use tensorboard_writer::{proto, Error, Sink, SummaryWriter};
 
 /// Set in the child: the run directory to log into.
 const CHILD_DIR_ENV: &str = "TBW_CRASH_CHILD_DIR";
@@ -406,7 +405,9 @@ fn a_panic_on_the_training_thread_still_writes_what_was_logged() {
     let steps: Vec<i64> = s["train/loss"].iter().map(|p| p.step).collect();
     assert_eq!(steps, (0..3_000).collect::<Vec<_>>());
     assert_eq!(
-        tensorboard_writer::read_events(dir.path()).unwrap().len(),
+        tensorboard_writer::reader::read_events(dir.path())
+            .unwrap()
+            .len(),
         3_002
     );
 }

@@ -2,10 +2,11 @@
 
 use prost::Message;
 use tensorboard_writer::proto::{self, attr_value, AttrValue, DataType, GraphDef, NodeDef};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::graph::{
     GraphBuilder, GraphScope, NodeRef, TensorShape, GRAPH_DEF_PRODUCER,
 };
-use tensorboard_writer::{read_events, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter};
 
 /// The graph events of a run, as (step, wall time, decoded GraphDef), in file order.
 fn graphs(dir: &std::path::Path) -> Vec<(i64, f64, GraphDef)> {

@@ -6,8 +6,9 @@ use candle_nn::{VarBuilder, VarMap};
 use prost::Message;
 use tensorboard_writer::candle::{data_type, device_name, node_name, tensor_shape, VARIABLE_OP};
 use tensorboard_writer::proto::{attr_value, DataType, GraphDef, NodeDef};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::graph::GraphBuilder;
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 fn graph_of(dir: &std::path::Path) -> GraphDef {
     let mut defs: Vec<GraphDef> = read_events(dir)

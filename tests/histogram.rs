@@ -3,8 +3,9 @@
 use half::{bf16, f16};
 use prost::Message;
 use tensorboard_writer::proto::{self, DataClass, DataType, HistogramPluginData};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::histogram::{Bins, Histogram, HistogramInput};
-use tensorboard_writer::{read_events, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter};
 
 // ------------------------------------------------------------------ reference
 

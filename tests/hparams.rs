@@ -9,10 +9,11 @@ use tensorboard_writer::proto::hparams::{
     h_param_info::Domain, h_params_plugin_data::Data, DataType, DatasetType as PbDataset,
     Experiment, HParamsPluginData, SessionEndInfo, SessionStartInfo, Status,
 };
+use tensorboard_writer::reader::{read_events, read_scalars};
 use tensorboard_writer::summary::hparams::{
     DatasetType, HParam, HParamValue, HParamsExperiment, Metric, SessionStatus,
 };
-use tensorboard_writer::{proto, read_events, read_scalars, Error, SummaryWriter};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 /// Every summary value with its event's step, in file order.
 fn values(dir: &Path) -> Vec<(i64, proto::summary::Value)> {

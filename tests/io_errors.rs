@@ -13,9 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tensorboard_writer::{
-    event_files, proto, read_scalars, Error, EventReader, Sink, SummaryWriter,
-};
+use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
+use tensorboard_writer::{proto, Error, Sink, SummaryWriter};
 
 /// Every event in the file at `path`, asserting that it ends cleanly: no truncated record and
 /// no damage.

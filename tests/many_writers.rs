@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tensorboard_writer::{event_files, read_events, read_scalars, SummaryWriter};
+use tensorboard_writer::reader::{event_files, read_events, read_scalars};
+use tensorboard_writer::SummaryWriter;
 
 const CHILD_DIR_ENV: &str = "TBW_MANY_WRITERS_CHILD_DIR";
 const MARK: &str = "@tbw@";
@@ -104,7 +105,7 @@ fn processes_started_together_never_collide() {
         for (i, path) in paths.iter().enumerate() {
             let name = path.file_name().unwrap().to_str().unwrap();
             let pid = name.split('.').rev().nth(1).unwrap();
-            let events = tensorboard_writer::EventReader::open(path)
+            let events = tensorboard_writer::reader::EventReader::open(path)
                 .unwrap()
                 .collect::<Result<Vec<_>, _>>()
                 .unwrap();

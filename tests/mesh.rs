@@ -2,7 +2,8 @@
 
 use prost::Message;
 use tensorboard_writer::proto::mesh::MeshPluginData;
-use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
+use tensorboard_writer::reader::read_events;
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 /// The summary events: (step, values).
 fn events(dir: &std::path::Path) -> Vec<(i64, Vec<proto::summary::Value>)> {

@@ -49,7 +49,8 @@ mod with_the_feature {
     };
     use tensorboard_writer::proto::event::What;
     use tensorboard_writer::proto::Event;
-    use tensorboard_writer::{Error, EventReader, SummaryWriter, SummaryWriterBuilder};
+    use tensorboard_writer::reader::EventReader;
+    use tensorboard_writer::{Error, SummaryWriter, SummaryWriterBuilder};
 
     /// `InMemory`, with PUTs that can be made to fail (for a while, for good, or with an
     /// error retrying cannot fix), and a log of every successful PUT.
@@ -559,12 +560,12 @@ mod with_the_feature {
             .unwrap();
         w.close().unwrap();
         let run = dir.path().join("runs/a");
-        let files = tensorboard_writer::event_files(&run).unwrap();
+        let files = tensorboard_writer::reader::event_files(&run).unwrap();
         assert!(files.len() > 3, "{files:?}");
-        let s = tensorboard_writer::read_scalars(&run).unwrap();
+        let s = tensorboard_writer::reader::read_scalars(&run).unwrap();
         let steps: Vec<i64> = s["loss"].iter().map(|p| p.step).collect();
         assert_eq!(steps, (0..100).collect::<Vec<_>>());
-        let train = tensorboard_writer::read_scalars(run.join("pair_train")).unwrap();
+        let train = tensorboard_writer::reader::read_scalars(run.join("pair_train")).unwrap();
         assert_eq!(train["pair"][0].value, 1.0);
     }
 
@@ -701,7 +702,7 @@ mod with_the_feature {
     fn embeddings_are_refused_and_local_writers_have_no_upload_status() {
         let store = Faulty::new();
         let w = builder("run", &store).build().unwrap();
-        let e = tensorboard_writer::Embedding::new("fc1", &[0.5f32; 8], [2, 4]);
+        let e = tensorboard_writer::projector::Embedding::new("fc1", &[0.5f32; 8], [2, 4]);
         assert!(matches!(
             w.add_embedding(&e, 1u32),
             Err(Error::InvalidInput { .. })

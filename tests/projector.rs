@@ -6,7 +6,8 @@ use std::io::Cursor;
 use std::path::Path;
 
 use tensorboard_writer::projector::{Embedding, Metadata, TensorFormat, CONFIG_FILE};
-use tensorboard_writer::{BatchLayout, Error, SummaryWriter};
+use tensorboard_writer::summary::image::BatchLayout;
+use tensorboard_writer::{Error, SummaryWriter};
 
 /// Every file under `run` (relative, `/`-separated), except event files.
 fn files(run: &Path) -> BTreeSet<String> {

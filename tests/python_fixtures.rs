@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use tensorboard_writer::{proto, read_scalars, Error, EventReader, ScalarPoint};
+use tensorboard_writer::reader::{read_scalars, EventReader, ScalarPoint};
+use tensorboard_writer::{proto, Error};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")

@@ -4,7 +4,8 @@
 use std::process::Command;
 
 use tensorboard_writer::rank::{Rank, RankLayout};
-use tensorboard_writer::{event_files, read_scalars, Error};
+use tensorboard_writer::reader::{event_files, read_scalars};
+use tensorboard_writer::Error;
 
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k| {

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 use tensorboard_writer::proto::{self, summary, Event};
-use tensorboard_writer::record::encode_record;
-use tensorboard_writer::{
-    read_scalars, Error, EventReader, ImageLayout, ScalarPoint, ScalarReader, ScalarSeries,
-    SummaryWriter,
+use tensorboard_writer::reader::{
+    read_scalars, EventReader, ScalarPoint, ScalarReader, ScalarSeries,
 };
+use tensorboard_writer::record::encode_record;
+use tensorboard_writer::summary::image::ImageLayout;
+use tensorboard_writer::{Error, SummaryWriter};
 
 // ---------------------------------------------------------------------------------------
 // The oracle: prost decodes every event; scalars are picked as read_scalars always did.
@@ -135,7 +136,7 @@ fn assert_same(data: &[u8], what: &str) {
 fn oracle_series(run_dir: &Path) -> ScalarSeries {
     let mut series = ScalarSeries::new();
     let mut plugin_of = BTreeMap::new();
-    for path in tensorboard_writer::event_files(run_dir).unwrap() {
+    for path in tensorboard_writer::reader::event_files(run_dir).unwrap() {
         let mut events = Vec::new();
         for e in EventReader::open(&path).unwrap() {
             match e {
@@ -186,7 +187,7 @@ fn python_fixtures_read_the_same() {
         let got = read_scalars(&dir).unwrap();
         assert!(!got.is_empty(), "{run}: no scalars");
         assert_same_series(&got, &oracle_series(&dir));
-        for path in tensorboard_writer::event_files(&dir).unwrap() {
+        for path in tensorboard_writer::reader::event_files(&dir).unwrap() {
             assert_same(
                 &std::fs::read(&path).unwrap(),
                 &format!("{}", path.display()),
@@ -218,7 +219,7 @@ fn python_fixtures_read_the_same() {
     }
     for run in ["corrupt/length_crc", "corrupt/payload"] {
         let dir = fixtures().join(run);
-        for path in tensorboard_writer::event_files(&dir).unwrap() {
+        for path in tensorboard_writer::reader::event_files(&dir).unwrap() {
             let data = std::fs::read(&path).unwrap();
             let (_, end) = fast(&data);
             assert!(matches!(end, Ending::Corrupt(_)), "{run}: {end:?}");

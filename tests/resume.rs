@@ -3,7 +3,8 @@
 //! compatibility check, run `resume` in examples/compat_logdir/resume.rs.)
 
 use tensorboard_writer::proto::{event::What, session_log::SessionStatus};
-use tensorboard_writer::{event_files, read_scalars, Error, EventReader, SummaryWriter};
+use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
+use tensorboard_writer::{Error, SummaryWriter};
 
 fn whats(path: &std::path::Path) -> Vec<(i64, What)> {
     EventReader::open(path)

@@ -9,9 +9,10 @@ use std::path::Path;
 use half::{bf16, f16};
 use prost::Message;
 use tch::{nn, Device, Kind, Tensor};
+use tensorboard_writer::projector::Embedding;
 use tensorboard_writer::proto::summary::value::Value as V;
 use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
-use tensorboard_writer::{Embedding, SummaryWriter};
+use tensorboard_writer::SummaryWriter;
 
 const CPU: (Kind, Device) = (Kind::Float, Device::Cpu);
 
@@ -212,7 +213,7 @@ fn varstore_histograms_are_tagged_by_path() {
             .unwrap();
     }
     w.flush().unwrap();
-    let events = tensorboard_writer::read_events(dir.path()).unwrap();
+    let events = tensorboard_writer::reader::read_events(dir.path()).unwrap();
     let Some(tensorboard_writer::proto::event::What::Summary(s)) = &events[1].what else {
         panic!("no summary")
     };

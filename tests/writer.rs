@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use prost::Message;
-use tensorboard_writer::{proto, read_events, read_scalars, Error, EventReader, SummaryWriter};
+use tensorboard_writer::reader::{read_events, read_scalars, EventReader};
+use tensorboard_writer::{proto, Error, SummaryWriter};
 
 fn summaries(dir: &Path) -> Vec<proto::Event> {
     read_events(dir)
@@ -507,7 +508,9 @@ fn two_writers_in_one_dir_get_two_files() {
     a.close().unwrap();
     b.close().unwrap();
     assert_eq!(
-        tensorboard_writer::event_files(dir.path()).unwrap().len(),
+        tensorboard_writer::reader::event_files(dir.path())
+            .unwrap()
+            .len(),
         2
     );
     let s = read_scalars(dir.path()).unwrap();

@@ -17,11 +17,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::image::{
     encode_png, BatchLayout, GridOptions, ImageBox, ImageLayout,
 };
 use tensorboard_writer::summary::video::VideoLayout;
-use tensorboard_writer::{proto, read_events, SummaryWriter};
+use tensorboard_writer::{proto, SummaryWriter};
 
 use crate::{Error, Manifest};
 

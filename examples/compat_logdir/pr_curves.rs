@@ -14,8 +14,9 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::pr_curve::PrCurveOptions;
-use tensorboard_writer::{proto, read_events, SummaryWriter};
+use tensorboard_writer::{proto, SummaryWriter};
 
 use crate::{json_f32, Error, Manifest};
 

@@ -26,7 +26,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use tensorboard_writer::projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
-use tensorboard_writer::{BatchLayout, SummaryWriter};
+use tensorboard_writer::summary::image::BatchLayout;
+use tensorboard_writer::SummaryWriter;
 
 use crate::rng::Rng;
 use crate::{Error, Manifest};

@@ -15,8 +15,9 @@ use serde_json::{json, Value};
 use tensorboard_writer::object_store::aws::AmazonS3Builder;
 use tensorboard_writer::object_store::path::Path as ObjectPath;
 use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt};
+use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::image::ImageLayout;
-use tensorboard_writer::{proto, read_events, SummaryWriter};
+use tensorboard_writer::{proto, SummaryWriter};
 
 use crate::rng::Rng;
 use crate::{histograms, Error, Manifest};

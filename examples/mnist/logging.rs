@@ -11,7 +11,8 @@ use tensorboard_writer::summary::custom_scalars::{Category, Layout};
 use tensorboard_writer::summary::hparams::{
     DatasetType, HParam, HParamValue, HParamsExperiment, Metric,
 };
-use tensorboard_writer::{BatchLayout, SummaryWriter};
+use tensorboard_writer::summary::image::BatchLayout;
+use tensorboard_writer::SummaryWriter;
 
 use crate::data::{Mnist, Split, PIXELS, SIDE};
 use crate::model::{Evaluation, HParams, Net, Op};

@@ -58,7 +58,8 @@ use candle_core::Device;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::{ProgressBar, ProgressStyle};
 use tensorboard_writer::summary::hparams::SessionStatus;
-use tensorboard_writer::{BatchLayout, SummaryWriter};
+use tensorboard_writer::summary::image::BatchLayout;
+use tensorboard_writer::SummaryWriter;
 
 use data::{Batches, Mnist, Rng, SIDE};
 use logging::{

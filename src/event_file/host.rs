@@ -40,7 +40,10 @@ mod tests {
         // This machine's name, as the system reports it, is what files are named after.
         let name = hostname();
         assert!(!name.is_empty());
-        assert_eq!(name, file_safe(&gethostname::gethostname().to_string_lossy()));
+        assert_eq!(
+            name,
+            file_safe(&gethostname::gethostname().to_string_lossy())
+        );
         #[cfg(target_os = "linux")]
         if let Ok(kernel) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
             assert_eq!(name, file_safe(&kernel));

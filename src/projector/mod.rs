@@ -4,7 +4,8 @@
 //!
 //! ```
 //! use tensorboard_writer::projector::{Embedding, Metadata};
-//! use tensorboard_writer::{BatchLayout, SummaryWriter};
+//! use tensorboard_writer::SummaryWriter;
+//! use tensorboard_writer::summary::image::BatchLayout;
 //!
 //! # let dir = tempfile::tempdir()?;
 //! let writer = SummaryWriter::new(dir.path().join("run"))?;
@@ -161,7 +162,8 @@
 //!
 //! ```
 //! # use tensorboard_writer::projector::{Embedding, Metadata};
-//! # use tensorboard_writer::{BatchLayout, SummaryWriter};
+//! # use tensorboard_writer::SummaryWriter;
+//! # use tensorboard_writer::summary::image::BatchLayout;
 //! # let dir = tempfile::tempdir()?;
 //! # let writer = SummaryWriter::new(dir.path())?;
 //! # let (n, d) = (3, 2);

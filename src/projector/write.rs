@@ -20,7 +20,8 @@ impl SummaryWriter {
     ///
     /// ```
     /// use tensorboard_writer::projector::{Embedding, Metadata, TensorFormat};
-    /// use tensorboard_writer::{BatchLayout, SummaryWriter};
+    /// use tensorboard_writer::SummaryWriter;
+    /// use tensorboard_writer::summary::image::BatchLayout;
     ///
     /// let dir = tempfile::tempdir()?;
     /// let writer = SummaryWriter::new(dir.path().join("run"))?;

@@ -89,7 +89,7 @@ pub(super) struct Inner {
 /// - **Crash** (SIGKILL, OOM killer, power loss with [`durable`](SummaryWriterBuilder::durable)
 ///   flushing): everything logged before the last [`flush`](Self::flush) that returned `Ok` is
 ///   in the file; what came after may be partly there. At worst the file ends in one
-///   truncated record, which [`EventReader`](crate::EventReader) reports as
+///   truncated record, which [`EventReader`](crate::reader::EventReader) reports as
 ///   [`Error::Truncated`] and TensorBoard skips; the records before it read normally.
 /// - **Panic**: a thread that panics drops its handle while unwinding; dropping the last
 ///   clone writes out everything logged, so data logged before the panic reaches the file.
@@ -130,7 +130,7 @@ pub(super) struct Inner {
 /// let train = writer.scope("train")?;
 /// train.add_scalar("accuracy", 0.97f64, 100u32)?; // tag "train/accuracy"
 /// writer.flush()?; // everything above is in the file now
-/// # let run = tensorboard_writer::read_scalars(dir.path().join("run1"))?;
+/// # let run = tensorboard_writer::reader::read_scalars(dir.path().join("run1"))?;
 /// # assert_eq!(run["loss"].len(), 100);
 /// # assert_eq!(run["train/accuracy"][0].value, f64::from(0.97f32));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -318,7 +318,7 @@ impl SummaryWriter {
     /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
     /// writer.add_scalars("loss", &[("train", 0.31f32), ("val", 0.42)], 7u32)?;
     /// writer.flush()?;
-    /// let train = tensorboard_writer::read_scalars(dir.path().join("loss_train"))?;
+    /// let train = tensorboard_writer::reader::read_scalars(dir.path().join("loss_train"))?;
     /// assert_eq!(train["loss"][0].value, f64::from(0.31f32));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

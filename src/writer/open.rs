@@ -46,7 +46,7 @@ impl SummaryWriter {
     /// let writer = SummaryWriter::new(&url)?;
     /// writer.add_scalar("loss", 0.5f32, 1u32)?;
     /// writer.close()?;
-    /// # assert_eq!(tensorboard_writer::read_scalars(dir.path().join("run"))?["loss"].len(), 1);
+    /// # assert_eq!(tensorboard_writer::reader::read_scalars(dir.path().join("run"))?["loss"].len(), 1);
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

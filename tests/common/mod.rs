@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: reading back what a writer wrote.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use tensorboard_writer::{proto, read_events};
+use tensorboard_writer::proto;
+use tensorboard_writer::reader::read_events;
 
 /// Every summary value in the run directory `dir`, with the step of its event, in file order.
 pub fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {

@@ -53,7 +53,7 @@
 //! let writer = SummaryWriter::new(dir.path().join("run"))?;
 //! writer.add_graph(&g)?; // checked here: every input names a node
 //! writer.flush()?;
-//! # let events = tensorboard_writer::read_events(dir.path().join("run"))?;
+//! # let events = tensorboard_writer::reader::read_events(dir.path().join("run"))?;
 //! # let bytes = events.iter().find_map(|e| match &e.what {
 //! #     Some(tensorboard_writer::proto::event::What::GraphDef(b)) => Some(b.clone()),
 //! #     _ => None,

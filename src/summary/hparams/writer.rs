@@ -49,7 +49,7 @@ impl SummaryWriter {
     ///     1000u32,
     /// )?;
     /// # writer.flush()?;
-    /// # let s = tensorboard_writer::read_scalars(dir.path().join("lr=0.01,opt=adam"))?;
+    /// # let s = tensorboard_writer::reader::read_scalars(dir.path().join("lr=0.01,opt=adam"))?;
     /// # assert_eq!(s["accuracy"][0].value, f64::from(0.93f32));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

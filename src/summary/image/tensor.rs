@@ -98,7 +98,8 @@ impl SummaryWriter {
     /// shape, as in [`add_image_tensor`](Self::add_image_tensor).
     ///
     /// ```
-    /// use tensorboard_writer::{tensor::HostTensor, ImageBox};
+    /// use tensorboard_writer::summary::image::ImageBox;
+    /// use tensorboard_writer::tensor::HostTensor;
     /// # let dir = tempfile::tempdir()?;
     /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
     /// let frame = HostTensor::new([3, 32, 48], vec![0.2f32; 3 * 32 * 48])?; // CHW

@@ -62,7 +62,7 @@ impl SummaryWriter {
     /// writer.add_images("batch", &batch, BatchLayout::Nhwc(10, 32, 32, 3), 7u32)?;
     /// # writer.flush()?;
     /// # use tensorboard_writer::proto::{event::What, summary::value::Value};
-    /// # let events = tensorboard_writer::read_events(dir.path())?;
+    /// # let events = tensorboard_writer::reader::read_events(dir.path())?;
     /// # let Some(What::Summary(s)) = &events[1].what else { panic!() };
     /// # let Some(Value::Tensor(t)) = &s.value[0].value else { panic!() };
     /// # assert_eq!(t.string_val[..2], [b"274".to_vec(), b"70".to_vec()]);
