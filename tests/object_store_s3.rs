@@ -410,9 +410,8 @@ fn has_scalar(events: &[proto::Event], tag: &str, step: i64) -> bool {
 
 // ---------------------------------------------------------------- a workload
 
-#[path = "support/rng.rs"]
-mod rng;
-use rng::Rng;
+mod common;
+use common::rng::Rng;
 
 /// One training step's logging, made identically on every writer in `writers`: scalars each
 /// step (one merged event, one plain), a histogram every 5 steps, a noisy 24×24 RGB image

@@ -793,7 +793,7 @@ fn truncation_resumes_when_the_file_grows() {
 // ---------------------------------------------------------------------------------------
 // No allocation per event.
 
-#[path = "support/counting_alloc.rs"]
+#[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::count_allocs;
 

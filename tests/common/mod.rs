@@ -1,5 +1,13 @@
-//! Helpers shared by the integration tests: reading back what a writer wrote.
+//! Helpers shared by the integration tests: reading back what a writer wrote, and [`rng`].
+//!
+//! Two more files live here but are not modules of `common`; each is included with `#[path]`
+//! where it is used: `counting_alloc.rs` (it installs itself as the global allocator of the
+//! test binary that includes it: `tests/alloc.rs`, `tests/reader_fast.rs`) and
+//! `training_tags.rs` (`benches/scalars.rs`, `examples/scalar_timing.rs`, and read by
+//! `scripts/bench-tensorboardx.py`). `rng.rs` is also included by `benches/upload.rs`.
 #![allow(dead_code)] // each test binary uses a different subset
+
+pub mod rng;
 
 use tensorboard_writer::{proto, read_events};
 
