@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: reading back what a writer wrote, and [`rng`].
+//! Each test binary includes it at its root: `#[path = "../common/mod.rs"] mod common;` (the
+//! `tests/<area>/main.rs` ones) or `mod common;` (`tests/crash.rs`).
 //!
 //! Two more files live here but are not modules of `common`; each is included with `#[path]`
 //! where it is used: `counting_alloc.rs` (it installs itself as the global allocator of the
-//! test binary that includes it: `tests/alloc.rs`, `tests/reader_fast.rs`) and
+//! test binary that includes it: `tests/alloc.rs`, `tests/reading/`) and
 //! `training_tags.rs` (`benches/scalars.rs`, `examples/scalar_timing.rs`, and read by
 //! `scripts/bench-tensorboardx.py`). `rng.rs` is also included by `benches/upload.rs`.
 #![allow(dead_code)] // each test binary uses a different subset
@@ -73,6 +75,16 @@ pub fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'stati
     match r {
         Err(tensorboard_writer::Error::InvalidInput { what, reason }) => (what, reason),
         other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+/// The name the test harness gives the test `name` of the module `module_path` (pass
+/// `module_path!()`): the path without the test binary's crate name, as `--exact` wants it
+/// when a test re-runs its own binary for one test.
+pub fn exact_test_name(module_path: &str, name: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{name}"),
+        None => name.to_owned(),
     }
 }
 

@@ -6,6 +6,8 @@ use std::process::Command;
 use tensorboard_writer::rank::{Rank, RankLayout};
 use tensorboard_writer::{event_files, read_scalars, Error};
 
+use crate::common::exact_test_name;
+
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k| {
         vars.iter()
@@ -155,10 +157,11 @@ fn rank_child_process() {
 
 fn run_ranks(dir: &std::path::Path, layout: &str, world: usize) {
     let exe = std::env::current_exe().unwrap();
+    let child = exact_test_name(module_path!(), "rank_child_process");
     let children: Vec<_> = (0..world)
         .map(|r| {
             Command::new(&exe)
-                .args(["--exact", "rank_child_process", "--nocapture"])
+                .args(["--exact", child.as_str(), "--nocapture"])
                 .env("TBW_RANK_TEST_DIR", dir)
                 .env("TBW_RANK_TEST_LAYOUT", layout)
                 .env("RANK", r.to_string())

@@ -793,9 +793,7 @@ fn truncation_resumes_when_the_file_grows() {
 // ---------------------------------------------------------------------------------------
 // No allocation per event.
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
-use counting_alloc::count_allocs;
+use crate::counting_alloc::count_allocs;
 
 #[test]
 fn reading_scalars_allocates_nothing_per_event() {

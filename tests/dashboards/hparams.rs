@@ -14,8 +14,7 @@ use tensorboard_writer::summary::hparams::{
 };
 use tensorboard_writer::{proto, read_events, read_scalars, Error, SummaryWriter};
 
-mod common;
-use common::values;
+use crate::common::values;
 
 /// Number of summary events (not values) in the run.
 fn summary_events(dir: &Path) -> usize {

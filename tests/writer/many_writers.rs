@@ -12,6 +12,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tensorboard_writer::{event_files, read_events, read_scalars, SummaryWriter};
 
+use crate::common::exact_test_name;
+
 const CHILD_DIR_ENV: &str = "TBW_MANY_WRITERS_CHILD_DIR";
 const MARK: &str = "@tbw@";
 /// Writers each child process creates, one after the other (more than 10, so that counters
@@ -62,10 +64,11 @@ fn processes_started_together_never_collide() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let start_secs = now_secs();
+    let child = exact_test_name(module_path!(), "many_writers_child_process");
     let mut children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "many_writers_child_process", "--nocapture"])
+                .args(["--exact", child.as_str(), "--nocapture"])
                 .args(["--test-threads=1"])
                 .env(CHILD_DIR_ENV, dir.path())
                 .stdin(Stdio::piped())

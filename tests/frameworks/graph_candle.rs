@@ -1,5 +1,4 @@
 //! Graphs from candle `VarMap`s (feature `candle`), read back from disk and decoded.
-#![cfg(feature = "candle")]
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};

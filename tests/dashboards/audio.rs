@@ -3,8 +3,7 @@
 use prost::Message;
 use tensorboard_writer::{proto, read_events, Error, SummaryWriter};
 
-mod common;
-use common::{dims, tensor, values};
+use crate::common::{dims, tensor, values};
 
 /// A WAV file parsed chunk by chunk (independently of the writer's layout).
 struct Wav {
