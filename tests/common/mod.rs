@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: reading back what a writer wrote, and [`rng`].
+//! Helpers shared by the integration tests: reading back what a writer wrote, the Python
+//! fixtures, deterministic test data ([`unit`], [`rng`]) and child tests' names.
 //! Each test binary includes it at its root: `#[path = "../common/mod.rs"] mod common;` (the
 //! `tests/<area>/main.rs` ones) or `mod common;` (`tests/crash.rs`).
 //!
@@ -24,6 +25,20 @@ pub fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
         })
         .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
         .collect()
+}
+
+/// The node named `name` of a graph (panics when there is none).
+pub fn node<'a>(g: &'a proto::GraphDef, name: &str) -> &'a proto::NodeDef {
+    g.node
+        .iter()
+        .find(|n| n.name == name)
+        .unwrap_or_else(|| panic!("no node {name}"))
+}
+
+/// The directory of the event files TensorBoard's own Python writer wrote
+/// (`scripts/make-python-fixtures.py`), with `expected.json` saying what they hold.
+pub fn python_fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
 }
 
 /// The tensor a value holds (panics when it holds something else).

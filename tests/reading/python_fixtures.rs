@@ -1,14 +1,10 @@
 //! Reading event files written by TensorBoard's own Python writer (tensorboard 2.21.0), made
 //! by `scripts/make-python-fixtures.py`. `expected.json` beside them says what they hold.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 use tensorboard_writer::{proto, read_scalars, Error, EventReader, ScalarPoint};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
-}
+use crate::common::python_fixtures_dir as fixtures;
 
 fn expected() -> Value {
     let text = std::fs::read_to_string(fixtures().join("expected.json")).unwrap();

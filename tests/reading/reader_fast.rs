@@ -6,7 +6,7 @@
 //! allocation per event.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prost::Message;
 use tensorboard_writer::proto::{self, summary, Event};
@@ -15,6 +15,8 @@ use tensorboard_writer::{
     read_scalars, Error, EventReader, ImageLayout, ScalarPoint, ScalarReader, ScalarSeries,
     SummaryWriter,
 };
+
+use crate::common::python_fixtures_dir as fixtures;
 
 // ---------------------------------------------------------------------------------------
 // The oracle: prost decodes every event; scalars are picked as read_scalars always did.
@@ -171,10 +173,6 @@ fn assert_same_series(a: &ScalarSeries, b: &ScalarSeries) {
             .collect()
     };
     assert_eq!(bits(a), bits(b));
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
 }
 
 // ---------------------------------------------------------------------------------------
