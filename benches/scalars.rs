@@ -25,7 +25,7 @@
 //! Run with `cargo bench --bench scalars` (about two minutes on two cores), or one group with
 //! e.g. `cargo bench --bench scalars -- reader`.
 
-#[path = "../tests/support/training_tags.rs"]
+#[path = "../tests/common/training_tags.rs"]
 mod training_tags;
 
 use std::fs::File;

@@ -154,7 +154,7 @@ fn inner_store() -> (Arc<dyn ObjectStore>, String) {
 
 // ---------------------------------------------------------------- the training log
 
-#[path = "../tests/support/rng.rs"]
+#[path = "../tests/common/rng.rs"]
 mod rng;
 use rng::Rng;
 

@@ -58,7 +58,7 @@
 //!
 //! Logs go to a fresh directory under the system's temporary directory, removed at the end.
 
-#[path = "../tests/support/training_tags.rs"]
+#[path = "../tests/common/training_tags.rs"]
 mod training_tags;
 
 use std::hint::black_box;

@@ -1,6 +1,6 @@
 #![allow(dead_code)] // each fuzz target uses some of these checks
                      // The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (cargo fuzz) and
-                     // `tests/fuzz_corpus.rs` (replays the committed corpus in `cargo test`). Every check panics on
+                     // `tests/reading/fuzz_corpus.rs` (replays the committed corpus in `cargo test`). Every check panics on
                      // a broken property, which is what a fuzzer reports.
 
 use std::io::{self, Read};

@@ -107,9 +107,9 @@ def main():
     w.close()
     results["add_scalar_caller/tensorboard-writer"] = median_ns(s)
 
-    # The same, eight tags logged in turn: the list in tests/support/training_tags.rs.
+    # The same, eight tags logged in turn: the list in tests/common/training_tags.rs.
     import re
-    eight = re.findall(r'"([^"]+)"', (ROOT / "tests/support/training_tags.rs").read_text())
+    eight = re.findall(r'"([^"]+)"', (ROOT / "tests/common/training_tags.rs").read_text())
     assert len(eight) == 8, eight
     w = SummaryWriter(str(fresh("caller8")))
     s = per_call(lambda i: w.add_scalar(eight[i % 8], 0.5, i), 2_000 if q else 20_000,

@@ -3,7 +3,7 @@
 //! No call panics on input it is given, and none drops a value silently: each kind of bad
 //! input below gets a precise [`Error`](crate::Error) (the writer stays usable, and nothing
 //! of the refused call is written), or a documented behaviour. Each row is checked by the
-//! named test in `tests/bad_input.rs` (the tests also check that the writer keeps working
+//! named test in `tests/dashboards/bad_input.rs` (the tests also check that the writer keeps working
 //! after every refused call).
 //!
 //! | input | calls | what happens | test |
@@ -35,5 +35,5 @@
 //! Bytes that are not a valid event file, given to the readers ([`EventReader`](crate::reader::EventReader),
 //! [`RecordReader`](crate::record::RecordReader)), give [`Error::Truncated`](crate::Error::Truncated),
 //! [`Error::CorruptRecord`](crate::Error::CorruptRecord) or [`Error::Decode`](crate::Error::Decode),
-//! never a panic: `tests/fuzz_corpus.rs` replays the fuzzers' corpus (`fuzz/`) through those
+//! never a panic: `tests/reading/fuzz_corpus.rs` replays the fuzzers' corpus (`fuzz/`) through those
 //! properties on every `cargo test`.

@@ -3,7 +3,7 @@
 
 use tensorboard_writer::SummaryWriter;
 
-#[path = "support/counting_alloc.rs"]
+#[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::count_allocs;
 

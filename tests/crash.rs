@@ -31,9 +31,8 @@ const CHILD_SEED_ENV: &str = "TBW_CRASH_CHILD_SEED";
 /// Starts each line the child prints for the parent.
 const MARK: &str = "@tbw@";
 
-#[path = "support/rng.rs"]
-mod rng;
-use rng::Rng;
+mod common;
+use common::rng::Rng;
 
 fn seed_from_env_or_clock() -> u64 {
     std::env::var("TBW_CRASH_SEED")

@@ -1,5 +1,16 @@
-//! Helpers shared by the integration tests: reading back what a writer wrote.
+//! Helpers shared by the integration tests: reading back what a writer wrote, the Python
+//! fixtures, deterministic test data ([`unit`], [`rng`]) and child tests' names.
+//! Each test binary includes it at its root: `#[path = "../common/mod.rs"] mod common;` (the
+//! `tests/<area>/main.rs` ones) or `mod common;` (`tests/crash.rs`).
+//!
+//! Two more files live here but are not modules of `common`; each is included with `#[path]`
+//! where it is used: `counting_alloc.rs` (it installs itself as the global allocator of the
+//! test binary that includes it: `tests/alloc.rs`, `tests/reading/`) and
+//! `training_tags.rs` (`benches/scalars.rs`, `examples/scalar_timing.rs`, and read by
+//! `scripts/bench-tensorboardx.py`). `rng.rs` is also included by `benches/upload.rs`.
 #![allow(dead_code)] // each test binary uses a different subset
+
+pub mod rng;
 
 use tensorboard_writer::proto;
 use tensorboard_writer::reader::read_events;
@@ -15,6 +26,20 @@ pub fn values(dir: &std::path::Path) -> Vec<(i64, proto::summary::Value)> {
         })
         .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
         .collect()
+}
+
+/// The node named `name` of a graph (panics when there is none).
+pub fn node<'a>(g: &'a proto::GraphDef, name: &str) -> &'a proto::NodeDef {
+    g.node
+        .iter()
+        .find(|n| n.name == name)
+        .unwrap_or_else(|| panic!("no node {name}"))
+}
+
+/// The directory of the event files TensorBoard's own Python writer wrote
+/// (`scripts/make-python-fixtures.py`), with `expected.json` saying what they hold.
+pub fn python_fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
 }
 
 /// The tensor a value holds (panics when it holds something else).
@@ -66,6 +91,16 @@ pub fn invalid<T: std::fmt::Debug>(r: tensorboard_writer::Result<T>) -> (&'stati
     match r {
         Err(tensorboard_writer::Error::InvalidInput { what, reason }) => (what, reason),
         other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+/// The name the test harness gives the test `name` of the module `module_path` (pass
+/// `module_path!()`): the path without the test binary's crate name, as `--exact` wants it
+/// when a test re-runs its own binary for one test.
+pub fn exact_test_name(module_path: &str, name: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{name}"),
+        None => name.to_owned(),
     }
 }
 

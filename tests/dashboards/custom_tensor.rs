@@ -3,20 +3,18 @@
 //! for byte what the slice call writes for the same numbers. A type whose `to_host` fails
 //! gets that error back from every call, and nothing is written.
 
-mod common;
-
-#[path = "../examples/custom_tensor.rs"]
+#[path = "../../examples/custom_tensor.rs"]
 #[allow(dead_code)]
-mod custom_tensor;
+mod example;
 
-use custom_tensor::Dense;
+use example::Dense;
 use tensorboard_writer::projector::{Embedding, Metadata};
 use tensorboard_writer::summary::image::{BatchLayout, ImageBox, ImageLayout};
 use tensorboard_writer::summary::video::VideoLayout;
 use tensorboard_writer::tensor::{HostTensor, TensorInput};
 use tensorboard_writer::{Error, SummaryWriter};
 
-use common::{same, unit, written};
+use crate::common::{self, same, unit, written};
 
 fn dense(shape: &[usize], data: &[f32]) -> Dense {
     Dense::from_fn(shape, |i| data[i])

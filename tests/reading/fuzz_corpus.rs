@@ -5,7 +5,7 @@
 //! Fuzzing itself needs nightly and `cargo install cargo-fuzz`:
 //! `cargo +nightly fuzz run record_reader` (see fuzz/README.md).
 
-#[path = "../fuzz/checks.rs"]
+#[path = "../../fuzz/checks.rs"]
 mod checks;
 
 use std::path::Path;

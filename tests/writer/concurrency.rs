@@ -5,7 +5,7 @@
 //! The big run happens in a child process (this test binary re-run with [`CHILD_DIR_ENV`]
 //! set), so that its peak RSS (`VmHWM`) is its own and not that of the tests running beside it.
 //! In debug builds it logs 100,000 events per thread (debug `add_scalar` and decoding are ~20×
-//! slower); `cargo test --release --test concurrency` runs the full 1,000,000, and
+//! slower); `cargo test --release --test writer concurrency::` runs the full 1,000,000, and
 //! `TBW_EVENTS_PER_THREAD=n` sets any size.
 
 use std::io::Write;
@@ -17,6 +17,8 @@ use prost::Message;
 use tensorboard_writer::reader::read_scalars;
 use tensorboard_writer::record::RecordReader;
 use tensorboard_writer::{proto, Error, SummaryWriter};
+
+use crate::common::exact_test_name;
 
 const CHILD_DIR_ENV: &str = "TBW_CONCURRENCY_CHILD_DIR";
 const MARK: &str = "@tbw@";
@@ -133,8 +135,9 @@ fn eight_threads_log_a_million_events_each_through_clones() {
     let n = events_per_thread();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
+    let child = exact_test_name(module_path!(), "concurrency_child_process");
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "concurrency_child_process", "--nocapture"])
+        .args(["--exact", child.as_str(), "--nocapture"])
         .args(["--test-threads=1"])
         .env(CHILD_DIR_ENV, dir.path())
         .env("TBW_EVENTS_PER_THREAD", n.to_string())

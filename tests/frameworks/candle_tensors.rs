@@ -1,8 +1,5 @@
 //! candle tensors logged directly (feature `candle`): every tensor call is read back from
 //! disk and compared with what the slice call writes for the same numbers.
-#![cfg(feature = "candle")]
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,7 +23,7 @@ fn simple_value(w: &BTreeMap<String, (i64, Vec<u8>)>, tag: &str) -> f32 {
     }
 }
 
-use common::{invalid, same, unit, written};
+use crate::common::{self, invalid, same, unit, written};
 
 #[test]
 fn scalars_of_every_dtype_and_one_element_shape() {

@@ -1,5 +1,6 @@
 //! splitmix64: a small deterministic pseudo-random generator for tests and benchmarks (the
-//! crate has no `rand` dependency). Included with `#[path]` where it is used.
+//! crate has no `rand` dependency): `common::rng` in the tests, included with `#[path]` in
+//! the benchmarks.
 #![allow(dead_code)]
 
 pub struct Rng(pub u64);

@@ -6,7 +6,7 @@
 //! allocation per event.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prost::Message;
 use tensorboard_writer::proto::{self, summary, Event};
@@ -16,6 +16,8 @@ use tensorboard_writer::reader::{
 use tensorboard_writer::record::encode_record;
 use tensorboard_writer::summary::image::ImageLayout;
 use tensorboard_writer::{Error, SummaryWriter};
+
+use crate::common::python_fixtures_dir as fixtures;
 
 // ---------------------------------------------------------------------------------------
 // The oracle: prost decodes every event; scalars are picked as read_scalars always did.
@@ -172,10 +174,6 @@ fn assert_same_series(a: &ScalarSeries, b: &ScalarSeries) {
             .collect()
     };
     assert_eq!(bits(a), bits(b));
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -794,9 +792,7 @@ fn truncation_resumes_when_the_file_grows() {
 // ---------------------------------------------------------------------------------------
 // No allocation per event.
 
-#[path = "support/counting_alloc.rs"]
-mod counting_alloc;
-use counting_alloc::count_allocs;
+use crate::counting_alloc::count_allocs;
 
 #[test]
 fn reading_scalars_allocates_nothing_per_event() {

@@ -1,6 +1,6 @@
 //! Many writers (issue 8, item 5): writers in one process and processes in one run directory
 //! never collide on file names, even when started in the same second, and a run's file names
-//! sort in creation order (TensorBoard reads a run's files in name order, FORMAT.md §1.3).
+//! sort in creation order (TensorBoard reads a run's files in name order, docs/FORMAT.md §1.3).
 //!
 //! The processes are this test binary re-run with [`CHILD_DIR_ENV`] set.
 
@@ -12,6 +12,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tensorboard_writer::reader::{event_files, read_events, read_scalars};
 use tensorboard_writer::SummaryWriter;
+
+use crate::common::exact_test_name;
 
 const CHILD_DIR_ENV: &str = "TBW_MANY_WRITERS_CHILD_DIR";
 const MARK: &str = "@tbw@";
@@ -63,10 +65,11 @@ fn processes_started_together_never_collide() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let start_secs = now_secs();
+    let child = exact_test_name(module_path!(), "many_writers_child_process");
     let mut children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "many_writers_child_process", "--nocapture"])
+                .args(["--exact", child.as_str(), "--nocapture"])
                 .args(["--test-threads=1"])
                 .env(CHILD_DIR_ENV, dir.path())
                 .stdin(Stdio::piped())

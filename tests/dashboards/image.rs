@@ -9,8 +9,7 @@ use tensorboard_writer::summary::image::{
 use tensorboard_writer::summary::video::VideoLayout;
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-mod common;
-use common::values;
+use crate::common::values;
 
 /// Checks the `images` plugin form and returns `(width, height, encoded bytes)`.
 fn image_blob(v: &proto::summary::Value) -> (u64, u64, Vec<u8>) {

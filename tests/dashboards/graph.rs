@@ -8,6 +8,8 @@ use tensorboard_writer::summary::graph::{
 };
 use tensorboard_writer::{Error, SummaryWriter};
 
+use crate::common::node;
+
 /// The graph events of a run, as (step, wall time, decoded GraphDef), in file order.
 fn graphs(dir: &std::path::Path) -> Vec<(i64, f64, GraphDef)> {
     read_events(dir)
@@ -20,13 +22,6 @@ fn graphs(dir: &std::path::Path) -> Vec<(i64, f64, GraphDef)> {
             _ => None,
         })
         .collect()
-}
-
-fn node<'a>(g: &'a GraphDef, name: &str) -> &'a NodeDef {
-    g.node
-        .iter()
-        .find(|n| n.name == name)
-        .unwrap_or_else(|| panic!("no node {name}"))
 }
 
 /// `_output_shapes` as dims per output (`None` for an unknown rank).

@@ -513,7 +513,8 @@ mod with_the_feature {
             .local_addr()
             .unwrap()
             .port();
-        // Only this test reads these variables.
+        // Set for this test only: the object_store_s3 tests set them too, under the same lock.
+        let _guard = crate::AWS_ENV.lock().unwrap_or_else(|e| e.into_inner());
         std::env::set_var("AWS_ENDPOINT", format!("http://127.0.0.1:{port}"));
         std::env::set_var("AWS_ALLOW_HTTP", "true");
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");

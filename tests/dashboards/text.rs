@@ -2,8 +2,7 @@
 
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-mod common;
-use common::{dims, tensor, values};
+use crate::common::{dims, tensor, values};
 
 #[test]
 fn text_list_and_table_shapes_and_metadata() {

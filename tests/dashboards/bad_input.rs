@@ -2,7 +2,7 @@
 //! kind of bad input to the calls that can get it and checks the documented outcome — a
 //! precise error, or data written exactly as documented — and that the writer stays usable.
 
-mod common;
+use crate::common;
 
 use tensorboard_writer::projector::{Embedding, Metadata};
 use tensorboard_writer::reader::{read_events, read_scalars};

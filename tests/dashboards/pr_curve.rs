@@ -6,8 +6,7 @@ use prost::Message;
 use tensorboard_writer::summary::pr_curve::{PrCurveOptions, DEFAULT_NUM_THRESHOLDS};
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-mod common;
-use common::values;
+use crate::common::values;
 
 /// The `[6, N]` float tensor of a PR curve value as rows, after checking its form.
 fn rows(v: &proto::summary::Value, n: usize) -> Vec<Vec<f32>> {

@@ -4,8 +4,7 @@ use prost::Message;
 use tensorboard_writer::summary::custom_scalars::{Category, Layout, MarginSeries, CONFIG_TAG};
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-mod common;
-use common::values;
+use crate::common::values;
 
 #[test]
 fn layout_is_a_serialized_proto_under_the_reserved_tag() {

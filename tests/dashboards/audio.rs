@@ -4,8 +4,7 @@ use prost::Message;
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-mod common;
-use common::{dims, tensor, values};
+use crate::common::{dims, tensor, values};
 
 /// A WAV file parsed chunk by chunk (independently of the writer's layout).
 struct Wav {

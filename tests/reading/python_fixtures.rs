@@ -1,15 +1,11 @@
 //! Reading event files written by TensorBoard's own Python writer (tensorboard 2.21.0), made
 //! by `scripts/make-python-fixtures.py`. `expected.json` beside them says what they hold.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 use tensorboard_writer::reader::{read_scalars, EventReader, ScalarPoint};
 use tensorboard_writer::{proto, Error};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python")
-}
+use crate::common::python_fixtures_dir as fixtures;
 
 fn expected() -> Value {
     let text = std::fs::read_to_string(fixtures().join("expected.json")).unwrap();
@@ -226,6 +222,6 @@ fn flipped_length_bit_is_corruption() {
 
 #[test]
 fn flipped_payload_bit_is_caught_even_though_the_payload_still_parses() {
-    // TensorBoard's default Rust loader would accept this record (FORMAT.md §1.5).
+    // TensorBoard's default Rust loader would accept this record (docs/FORMAT.md §1.5).
     corrupt_case("corrupt/payload", "payload checksum mismatch");
 }

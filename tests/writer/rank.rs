@@ -7,6 +7,8 @@ use tensorboard_writer::rank::{Rank, RankLayout};
 use tensorboard_writer::reader::{event_files, read_scalars};
 use tensorboard_writer::Error;
 
+use crate::common::exact_test_name;
+
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k| {
         vars.iter()
@@ -156,10 +158,11 @@ fn rank_child_process() {
 
 fn run_ranks(dir: &std::path::Path, layout: &str, world: usize) {
     let exe = std::env::current_exe().unwrap();
+    let child = exact_test_name(module_path!(), "rank_child_process");
     let children: Vec<_> = (0..world)
         .map(|r| {
             Command::new(&exe)
-                .args(["--exact", "rank_child_process", "--nocapture"])
+                .args(["--exact", child.as_str(), "--nocapture"])
                 .env("TBW_RANK_TEST_DIR", dir)
                 .env("TBW_RANK_TEST_LAYOUT", layout)
                 .env("RANK", r.to_string())

@@ -1,14 +1,12 @@
 //! `HostTensor` (no feature needed): every tensor call is read back from disk and compared
 //! with what the slice call writes for the same numbers, and bad shapes are errors.
 
-mod common;
-
 use half::f16;
 use tensorboard_writer::summary::image::{BatchLayout, ImageBox, ImageLayout};
 use tensorboard_writer::tensor::HostTensor;
 use tensorboard_writer::{Error, SummaryWriter};
 
-use common::{same, unit, written};
+use crate::common::{same, unit, written};
 
 #[test]
 fn host_tensors_write_what_the_slice_calls_write() {

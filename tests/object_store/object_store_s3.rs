@@ -2,7 +2,8 @@
 //! on 127.0.0.1 on a free port, serving a temporary directory.
 //!
 //! ```sh
-//! TBW_S3S_FS=$(scripts/s3-server.sh path) cargo test --features object-store --test object_store_s3
+//! TBW_S3S_FS=$(scripts/s3-server.sh path) cargo test --features object-store --test object_store \
+//!     object_store_s3::
 //! ```
 //!
 //! `scripts/s3-server.sh path` installs s3s-fs into target/tools on first use. Without
@@ -14,13 +15,11 @@
 //! exactly what was logged (compared with the same calls made on a local writer), and nothing
 //! twice, also across a server outage.
 
-#![cfg(feature = "object-store")]
-
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -30,6 +29,8 @@ use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt, RetryConfig}
 use tensorboard_writer::reader::EventReader;
 use tensorboard_writer::summary::image::ImageLayout;
 use tensorboard_writer::{proto, Error, SummaryWriter, SummaryWriterBuilder};
+
+use crate::AWS_ENV;
 
 /// The server's credentials (test values; it listens on 127.0.0.1 only).
 const ACCESS_KEY: &str = "tbw-test-access";
@@ -59,7 +60,7 @@ fn s3s_fs() -> Option<PathBuf> {
         _ if required => panic!(
             "TBW_REQUIRE_S3=1 but TBW_S3S_FS is not set: \
              TBW_S3S_FS=$(scripts/s3-server.sh path) cargo test --features object-store \
-             --test object_store_s3"
+             --test object_store object_store_s3::"
         ),
         _ => {
             eprintln!(
@@ -246,10 +247,6 @@ impl Drop for Server {
     }
 }
 
-/// Serializes the tests' openings: `SummaryWriter::new("s3://…")` reads the AWS_* variables,
-/// which are process-wide and differ per test (each test has its own server).
-static ENV_LOCK: Mutex<()> = Mutex::new(());
-
 /// Opens a writer on `s3://BUCKET/<prefix>` of `server`, configured by `options`, with the
 /// server's endpoint and credentials in the environment (as a user would set them).
 fn open_s3(
@@ -257,7 +254,8 @@ fn open_s3(
     prefix: &str,
     options: impl FnOnce(SummaryWriterBuilder) -> SummaryWriterBuilder,
 ) -> SummaryWriter {
-    let _guard = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // The AWS_* variables are process-wide and differ per test (each test has its own server).
+    let _guard = AWS_ENV.lock().unwrap_or_else(|e| e.into_inner());
     for var in [
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_S3",
@@ -362,7 +360,7 @@ fn assert_same_events(got: &[proto::Event], want: &[proto::Event]) {
 }
 
 /// Every segment is a file of its own for TensorBoard, which fixes a series' metadata from the
-/// first value of the tag in each file (FORMAT.md §1.8): wherever the local file has metadata on
+/// first value of the tag in each file (docs/FORMAT.md §1.8): wherever the local file has metadata on
 /// a tag's first value, each segment's first value of that tag has the same metadata.
 fn check_metadata_per_segment(segments: &[Segment], local: &[proto::Event]) {
     use std::collections::{HashMap, HashSet};
@@ -411,9 +409,7 @@ fn has_scalar(events: &[proto::Event], tag: &str, step: i64) -> bool {
 
 // ---------------------------------------------------------------- a workload
 
-#[path = "support/rng.rs"]
-mod rng;
-use rng::Rng;
+use crate::common::rng::Rng;
 
 /// One training step's logging, made identically on every writer in `writers`: scalars each
 /// step (one merged event, one plain), a histogram every 5 steps, a noisy 24×24 RGB image

@@ -1,8 +1,5 @@
 //! tch tensors logged directly (feature `tch`, needs libtorch): every tensor call is read
 //! back from disk and compared with what the slice call writes for the same numbers.
-#![cfg(feature = "tch")]
-
-mod common;
 
 use std::path::Path;
 
@@ -16,7 +13,7 @@ use tensorboard_writer::SummaryWriter;
 
 const CPU: (Kind, Device) = (Kind::Float, Device::Cpu);
 
-use common::{invalid, same, unit, written};
+use crate::common::{self, invalid, same, unit, written};
 
 fn tensor<T: tch::kind::Element>(data: &[T], shape: &[i64]) -> Tensor {
     Tensor::from_slice(data).reshape(shape)

@@ -15,18 +15,7 @@ use tensorboard_writer::summary::hparams::{
 };
 use tensorboard_writer::{proto, Error, SummaryWriter};
 
-/// Every summary value with its event's step, in file order.
-fn values(dir: &Path) -> Vec<(i64, proto::summary::Value)> {
-    read_events(dir)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.what {
-            Some(proto::event::What::Summary(s)) => Some((e.step, s.value)),
-            _ => None,
-        })
-        .flat_map(|(step, vs)| vs.into_iter().map(move |v| (step, v)))
-        .collect()
-}
+use crate::common::values;
 
 /// Number of summary events (not values) in the run.
 fn summary_events(dir: &Path) -> usize {

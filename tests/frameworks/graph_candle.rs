@@ -1,5 +1,4 @@
 //! Graphs from candle `VarMap`s (feature `candle`), read back from disk and decoded.
-#![cfg(feature = "candle")]
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
@@ -9,6 +8,8 @@ use tensorboard_writer::proto::{attr_value, DataType, GraphDef, NodeDef};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::graph::GraphBuilder;
 use tensorboard_writer::{proto, Error, SummaryWriter};
+
+use crate::common::node;
 
 fn graph_of(dir: &std::path::Path) -> GraphDef {
     let mut defs: Vec<GraphDef> = read_events(dir)
@@ -21,13 +22,6 @@ fn graph_of(dir: &std::path::Path) -> GraphDef {
         .collect();
     assert_eq!(defs.len(), 1);
     defs.remove(0)
-}
-
-fn node<'a>(g: &'a GraphDef, name: &str) -> &'a NodeDef {
-    g.node
-        .iter()
-        .find(|n| n.name == name)
-        .unwrap_or_else(|| panic!("no node {name}"))
 }
 
 fn dims(s: &proto::TensorShapeProto) -> Vec<i64> {

@@ -1,7 +1,7 @@
 //! A global allocator that counts the allocations of the calling thread, for the tests that
-//! check a hot path allocates nothing (`tests/alloc.rs`, `tests/reader_fast.rs`). Include it
-//! with `#[path = "support/counting_alloc.rs"] mod counting_alloc;`: it installs itself as
-//! the test binary's global allocator.
+//! check a hot path allocates nothing (`tests/alloc.rs`, `tests/reading/reader_fast.rs`).
+//! Include it with `#[path]` (`mod counting_alloc;` at the root of the test binary), not
+//! through `mod common`: it installs itself as the global allocator of the binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

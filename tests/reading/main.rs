@@ -1,0 +1,14 @@
+//! Reading event files: the borrowing scalar decoder against prost, the files TensorBoard's
+//! own Python writer wrote, and the fuzz corpus replayed.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+/// This binary's global allocator: it counts the allocations of a thread only while that
+/// thread asks (`reader_fast`'s no-allocation test), so the other tests are unaffected.
+#[path = "../common/counting_alloc.rs"]
+mod counting_alloc;
+
+mod fuzz_corpus;
+mod python_fixtures;
+mod reader_fast;
