@@ -98,9 +98,11 @@ mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
 /// subset of TensorFlow's and TensorBoard's schemas).
+// The code is checked in (src/proto/, written by `cargo run -p protogen`), so that building
+// the crate needs no protobuf compiler; `cargo test -p protogen` checks it is up to date.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod proto {
-    include!(concat!(env!("OUT_DIR"), "/protos.rs"));
+    include!("proto/protos.rs");
     pub use self::tensorboard::*;
 }
 
