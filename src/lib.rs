@@ -74,9 +74,12 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// docs.rs (--cfg docsrs, nightly rustdoc) labels feature-gated items with their feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bad_input;
 #[cfg(feature = "candle")]
+#[cfg_attr(docsrs, doc(cfg(feature = "candle")))]
 pub mod candle;
 mod clock;
 mod encode;
@@ -92,6 +95,7 @@ mod remote;
 pub mod summary;
 pub mod tag;
 #[cfg(feature = "tch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tch")))]
 pub mod tch;
 pub mod tensor;
 mod writer;
@@ -115,6 +119,7 @@ pub use event_file::{RemoteBarrier, Sink};
 /// `object-store`), for building a store to give to
 /// [`SummaryWriterBuilder::object_store`] and for reading objects back.
 #[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub use object_store;
 pub use projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 pub use reader::{
@@ -122,6 +127,7 @@ pub use reader::{
     ScalarSeries,
 };
 #[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub use remote::{
     UploadStatus, DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
     DEFAULT_UPLOAD_TIMEOUT,
