@@ -14,8 +14,11 @@ TARGETS=(aarch64-apple-darwin x86_64-pc-windows-msvc)
 echo "=== rustup target add ${TARGETS[*]}"
 rustup target add "${TARGETS[@]}"
 
+# One cargo run for both targets: cargo asks rustc about each target before it builds anything.
+target_args=()
 for target in "${TARGETS[@]}"; do
-    echo "=== cargo check --locked --lib --target $target"
-    cargo check --locked --lib --target "$target"
+    target_args+=(--target "$target")
 done
+echo "=== cargo check --locked --lib ${target_args[*]}"
+cargo check --locked --lib "${target_args[@]}"
 echo "cross-check: the library checks on ${TARGETS[*]}"
