@@ -74,9 +74,12 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// docs.rs (--cfg docsrs, nightly rustdoc) labels feature-gated items with their feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bad_input;
 #[cfg(feature = "candle")]
+#[cfg_attr(docsrs, doc(cfg(feature = "candle")))]
 pub mod candle;
 mod clock;
 mod encode;
@@ -93,6 +96,7 @@ mod remote;
 pub mod summary;
 pub mod tag;
 #[cfg(feature = "tch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tch")))]
 pub mod tch;
 pub mod tensor;
 mod wire;
@@ -100,9 +104,11 @@ mod writer;
 
 /// The protobuf messages TensorBoard reads, generated from `proto/` (a wire-compatible
 /// subset of TensorFlow's and TensorBoard's schemas).
+// The code is checked in (src/proto/, written by `cargo run -p protogen`), so that building
+// the crate needs no protobuf compiler; `cargo test -p protogen` checks it is up to date.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod proto {
-    include!(concat!(env!("OUT_DIR"), "/protos.rs"));
+    include!("proto/protos.rs");
     pub use self::tensorboard::*;
 }
 
@@ -116,8 +122,10 @@ pub use event_file::{RemoteBarrier, Sink};
 /// `object-store`), for building a store to give to
 /// [`SummaryWriterBuilder::object_store`] and for reading objects back.
 #[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub use object_store;
 #[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub use remote::{
     UploadStatus, DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
     DEFAULT_UPLOAD_TIMEOUT,
