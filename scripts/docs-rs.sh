@@ -21,6 +21,7 @@ docs = root["metadata"]["docs"]["rs"]
 print(",".join(docs["features"]), " ".join(docs["rustdoc-args"]))
 '
 )
-echo "=== DOCS_RS=1 cargo +nightly rustdoc --lib --features $features -- $rustdoc_args"
+# With warnings as errors: a broken intra-doc link fails the build here as on stable.
+echo "=== DOCS_RS=1 cargo +nightly rustdoc --lib --features $features -- $rustdoc_args -D warnings"
 # shellcheck disable=SC2086 # the rustdoc arguments are words
-DOCS_RS=1 cargo +nightly rustdoc --locked --lib --features "$features" -- $rustdoc_args
+DOCS_RS=1 cargo +nightly rustdoc --locked --lib --features "$features" -- $rustdoc_args -D warnings
