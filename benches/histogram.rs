@@ -13,7 +13,7 @@
 //! - `histogram/binary_search_1M_f32`: the reference the fast bucketing replaces, a binary
 //!   search over the default edges per value (counts only).
 //!
-//! Run with `cargo bench --bench histogram`.
+//! Run with `cargo bench -p tensorboard-writer-benches --bench histogram`.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -16,7 +16,7 @@
 //! The test images are smooth gradients with a little pseudo-random noise, which compress
 //! about as well as photographs do.
 //!
-//! Run with `cargo bench --bench image`.
+//! Run with `cargo bench -p tensorboard-writer-benches --bench image`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

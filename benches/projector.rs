@@ -13,7 +13,7 @@
 //! The matrix is pseudo-random, normally distributed-like values (sums of uniforms) with
 //! the full 7–9 significant digits of `f32`, which is the slow case for text.
 //!
-//! Run with `cargo bench --bench projector`.
+//! Run with `cargo bench -p tensorboard-writer-benches --bench projector`.
 
 use std::hint::black_box;
 use std::time::Duration;

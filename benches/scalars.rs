@@ -22,8 +22,9 @@
 //!
 //! All files go into a temporary directory, removed at the end.
 //!
-//! Run with `cargo bench --bench scalars` (about two minutes on two cores), or one group with
-//! e.g. `cargo bench --bench scalars -- reader`.
+//! Run with `cargo bench -p tensorboard-writer-benches --bench scalars` (about two minutes on
+//! two cores), or one group with e.g. `cargo bench -p tensorboard-writer-benches --bench
+//! scalars -- reader`.
 
 #[path = "../tests/common/training_tags.rs"]
 mod training_tags;

@@ -23,7 +23,7 @@
 //! batch continues the simulated hour where the previous one stopped and a new hour starts
 //! after 1,800 flushes, outside the timed region).
 //!
-//! Run with `cargo bench --features object-store --bench upload`.
+//! Run with `cargo bench -p tensorboard-writer-benches --features object-store --bench upload`.
 
 use std::fmt;
 use std::hint::black_box;

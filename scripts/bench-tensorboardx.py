@@ -6,8 +6,8 @@ Usage:
 
 Creates (once) a virtual environment at target/bench-venv with pinned tensorboardX, numpy,
 pillow and tensorboard, re-executes itself inside it, times each workload the way
-benches/*.rs does, and prints the medians. With the criterion results of `cargo bench` in
-TARGET_DIR/criterion (default: target), it also prints tensorboard-writer's median for the
+benches/*.rs does, and prints the medians. With the criterion results of
+`cargo bench -p tensorboard-writer-benches` in TARGET_DIR/criterion (default: target), it also prints tensorboard-writer's median for the
 same workload and the ratio, so both sides come from the same machine and session.
 
 Each workload is timed over several samples; a sample of a cheap call times a batch of calls

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Print the median of every criterion benchmark under target/criterion (after `cargo bench`).
+"""Print the median of every criterion benchmark under target/criterion (after
+`cargo bench -p tensorboard-writer-benches`).
 
 Usage: scripts/criterion-medians.py [TARGET_DIR]
 """

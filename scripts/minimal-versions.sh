@@ -3,7 +3,8 @@
 # repository (the real Cargo.lock is never touched), nightly cargo resolves each direct
 # dependency to the lowest version its requirement allows (-Z direct-minimal-versions;
 # indirect ones stay at their newest, as the MSRV-aware resolver picks them). Then:
-#   1. each direct dependency (library and tools/protogen, dev-dependencies too) must have
+#   1. each direct dependency (of every workspace member, dev-dependencies too; path
+#      dependencies on the workspace's own packages have no floor) must have
 #      resolved to exactly its floor: a floor that is yanked, or that another dependency's
 #      requirement rules out, resolves higher and fails here, naming the version to raise to;
 #   2. the library must build at those versions: cargo check --lib with default features,
@@ -49,6 +50,8 @@ for member in meta["workspace_members"]:
     resolved = {d["name"]: packages[d["pkg"]]["version"] for d in nodes[member]["deps"]}
     for dep in package["dependencies"]:
         req, kind = dep["req"], dep["kind"] or "normal"
+        if dep.get("path"):
+            continue  # a package of this workspace (the library's dev-dependency on itself)
         m = re.fullmatch(r"\^(\d+)(?:\.(\d+))?(?:\.(\d+))?", req)
         if m is None:
             print(f"{name}: {dep['name']} = \"{req}\": only caret requirements "

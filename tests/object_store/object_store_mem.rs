@@ -39,8 +39,7 @@ mod with_the_feature {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    use async_trait::async_trait;
-    use futures_util::stream::BoxStream;
+    use object_store_test_deps::{async_trait, BoxStream};
     use tensorboard_writer::object_store::memory::InMemory;
     use tensorboard_writer::object_store::path::Path;
     use tensorboard_writer::object_store::{
