@@ -199,6 +199,10 @@ fn raw_tensor(dtype: DataType, dims: &[usize], bytes: Vec<u8>) -> TensorProto {
 }
 
 /// Checks that `s` is one JSON object (RFC 8259), as the dashboard `JSON.parse`s it.
+///
+/// Our own validator rather than `serde_json`: that would add serde, serde_json, itoa and
+/// memchr to every user's build (BENCHMARKS.md, "Building and the first run") for one
+/// optional argument of one dashboard.
 fn check_json_object(s: &str) -> std::result::Result<(), String> {
     let mut p = JsonCheck {
         b: s.as_bytes(),
