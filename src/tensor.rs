@@ -90,19 +90,20 @@ pub enum TensorData {
 macro_rules! each_variant {
     ($data:expr, $v:ident => $body:expr) => {
         match $data {
-            TensorData::U8($v) => $body,
-            TensorData::I8($v) => $body,
-            TensorData::I16($v) => $body,
-            TensorData::U32($v) => $body,
-            TensorData::I32($v) => $body,
-            TensorData::I64($v) => $body,
-            TensorData::F16($v) => $body,
-            TensorData::BF16($v) => $body,
-            TensorData::F32($v) => $body,
-            TensorData::F64($v) => $body,
+            $crate::tensor::TensorData::U8($v) => $body,
+            $crate::tensor::TensorData::I8($v) => $body,
+            $crate::tensor::TensorData::I16($v) => $body,
+            $crate::tensor::TensorData::U32($v) => $body,
+            $crate::tensor::TensorData::I32($v) => $body,
+            $crate::tensor::TensorData::I64($v) => $body,
+            $crate::tensor::TensorData::F16($v) => $body,
+            $crate::tensor::TensorData::BF16($v) => $body,
+            $crate::tensor::TensorData::F32($v) => $body,
+            $crate::tensor::TensorData::F64($v) => $body,
         }
     };
 }
+pub(crate) use each_variant;
 
 impl TensorData {
     /// The number of elements.

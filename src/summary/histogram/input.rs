@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::error::Result;
-use crate::tensor::{TensorData, TensorInput};
+use crate::tensor::{each_variant, TensorInput};
 
 use super::accumulator::{Histogram, HistogramValue};
 
@@ -78,17 +78,9 @@ impl HistogramInput for Histogram {
 impl<T: TensorInput + ?Sized> sealed::Sealed for T {}
 impl<T: TensorInput + ?Sized> HistogramInput for T {
     fn to_histogram(&self) -> Result<Cow<'_, Histogram>> {
-        Ok(Cow::Owned(match self.to_host()?.data() {
-            TensorData::U8(v) => Histogram::from_values(v),
-            TensorData::I8(v) => Histogram::from_values(v),
-            TensorData::I16(v) => Histogram::from_values(v),
-            TensorData::U32(v) => Histogram::from_values(v),
-            TensorData::I32(v) => Histogram::from_values(v),
-            TensorData::I64(v) => Histogram::from_values(v),
-            TensorData::F16(v) => Histogram::from_values(v),
-            TensorData::BF16(v) => Histogram::from_values(v),
-            TensorData::F32(v) => Histogram::from_values(v),
-            TensorData::F64(v) => Histogram::from_values(v),
-        }))
+        let host = self.to_host()?;
+        Ok(Cow::Owned(
+            each_variant!(host.data(), v => Histogram::from_values(v)),
+        ))
     }
 }
