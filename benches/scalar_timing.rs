@@ -561,35 +561,37 @@ impl ModelWriter {
             work: parking_lot::Condvar::new(),
         });
         let s = shared.clone();
-        let thread = std::thread::spawn(move || loop {
-            let mut back = {
-                let mut st = s.state.lock();
-                while s.front.lock().len() < Self::THRESHOLD && !st.1 {
-                    s.work.wait(&mut st);
+        let thread = std::thread::spawn(move || {
+            loop {
+                let mut back = {
+                    let mut st = s.state.lock();
+                    while s.front.lock().len() < Self::THRESHOLD && !st.1 {
+                        s.work.wait(&mut st);
+                    }
+                    if st.1 {
+                        return;
+                    }
+                    let spare = st.0.take().unwrap_or_default();
+                    std::mem::replace(&mut *s.front.lock(), spare)
+                };
+                let mut pos = 0;
+                while pos + 12 <= back.len() {
+                    let len = u64::from_le_bytes(back[pos..pos + 8].try_into().unwrap_or([0; 8]))
+                        as usize;
+                    let crc = crc32c::crc32c(&back[pos..pos + 8]);
+                    back[pos + 8..pos + 12].copy_from_slice(&crc.to_le_bytes());
+                    let end = pos + 12 + len;
+                    let crc = crc32c::crc32c(&back[pos + 12..end]);
+                    back[end..end + 4].copy_from_slice(&crc.to_le_bytes());
+                    pos = end + 4;
                 }
-                if st.1 {
+                if let Err(e) = std::io::Write::write_all(&mut file, &back) {
+                    eprintln!("the model's file: {e}");
                     return;
                 }
-                let spare = st.0.take().unwrap_or_default();
-                std::mem::replace(&mut *s.front.lock(), spare)
-            };
-            let mut pos = 0;
-            while pos + 12 <= back.len() {
-                let len =
-                    u64::from_le_bytes(back[pos..pos + 8].try_into().unwrap_or([0; 8])) as usize;
-                let crc = crc32c::crc32c(&back[pos..pos + 8]);
-                back[pos + 8..pos + 12].copy_from_slice(&crc.to_le_bytes());
-                let end = pos + 12 + len;
-                let crc = crc32c::crc32c(&back[pos + 12..end]);
-                back[end..end + 4].copy_from_slice(&crc.to_le_bytes());
-                pos = end + 4;
+                back.clear();
+                s.state.lock().0 = Some(back);
             }
-            if let Err(e) = std::io::Write::write_all(&mut file, &back) {
-                eprintln!("the model's file: {e}");
-                return;
-            }
-            back.clear();
-            s.state.lock().0 = Some(back);
         });
         Ok(Self {
             shared,

@@ -12,7 +12,7 @@ use prost::Message;
 
 use crate::error::{Error, Result};
 use crate::fast_decode::{self, Kind, RawValue};
-use crate::proto::{self, summary, Event};
+use crate::proto::{self, Event, summary};
 use crate::record::RecordReader;
 
 /// Iterates the events of one event file, checking both checksums of every record.

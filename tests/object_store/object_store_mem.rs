@@ -39,15 +39,15 @@ mod with_the_feature {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    use object_store_test_deps::{async_trait, BoxStream};
+    use object_store_test_deps::{BoxStream, async_trait};
     use tensorboard_writer::object_store::memory::InMemory;
     use tensorboard_writer::object_store::path::Path;
     use tensorboard_writer::object_store::{
         self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
         ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
     };
-    use tensorboard_writer::proto::event::What;
     use tensorboard_writer::proto::Event;
+    use tensorboard_writer::proto::event::What;
     use tensorboard_writer::reader::EventReader;
     use tensorboard_writer::{Error, SummaryWriter, SummaryWriterBuilder};
 
@@ -713,9 +713,11 @@ mod with_the_feature {
         ));
         w.close().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        assert!(SummaryWriter::new(dir.path())
-            .unwrap()
-            .upload_status()
-            .is_none());
+        assert!(
+            SummaryWriter::new(dir.path())
+                .unwrap()
+                .upload_status()
+                .is_none()
+        );
     }
 }

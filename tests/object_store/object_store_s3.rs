@@ -30,7 +30,7 @@ use tensorboard_writer::object_store::path::Path as ObjectPath;
 use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt, RetryConfig};
 use tensorboard_writer::reader::EventReader;
 use tensorboard_writer::summary::image::ImageLayout;
-use tensorboard_writer::{proto, Error, SummaryWriter, SummaryWriterBuilder};
+use tensorboard_writer::{Error, SummaryWriter, SummaryWriterBuilder, proto};
 
 /// The server's credentials (test values; it listens on 127.0.0.1 only).
 const ACCESS_KEY: &str = "tbw-test-access";
