@@ -75,6 +75,9 @@ pub(super) struct State {
     /// written), sampled by the background thread at each swap and after each write, which
     /// is where the sum peaks. Costs the logging thread nothing.
     pub(super) peak_pending: usize,
+    /// The highest step among the events written so far (`None` before the first), read by
+    /// the background thread from each buffer it writes: nothing on the logging path.
+    pub(super) highest_step: Option<i64>,
 }
 
 impl State {

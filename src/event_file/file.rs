@@ -46,6 +46,7 @@ impl EventFile {
                 closing: false,
                 exited: false,
                 peak_pending: 0,
+                highest_step: None,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -193,6 +194,14 @@ impl EventFile {
             return Err(self.stopped());
         }
         Ok(target)
+    }
+
+    /// The highest step among the events appended before the call (`None` if there are
+    /// none): writes them out first, like [`flush`](Self::flush) without waiting for a remote
+    /// sink to store them, since the background thread reads the steps as it writes.
+    pub(crate) fn highest_step(&self) -> Result<Option<i64>> {
+        self.flush_local()?;
+        Ok(self.shared.state.lock().highest_step)
     }
 
     fn stopped(&self) -> Error {

@@ -424,6 +424,12 @@ impl SummaryWriter {
         self.inner.builder.durable
     }
 
+    /// The highest step among the events this writer has logged (through any clone or
+    /// scope), `None` before the first; writes them out first (see `EventFile::highest_step`).
+    pub(crate) fn highest_step(&self) -> Result<Option<i64>> {
+        self.inner.file.highest_step()
+    }
+
     pub(crate) fn check_open(&self) -> Result<()> {
         #[cfg(feature = "object-store")]
         if self.inner.upload.is_some() {

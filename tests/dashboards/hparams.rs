@@ -269,6 +269,69 @@ fn session_start_then_end_with_each_status() {
     }
 }
 
+/// The steps of every event in the run, in file order.
+fn event_steps(dir: &Path) -> Vec<i64> {
+    read_events(dir).unwrap().iter().map(|e| e.step).collect()
+}
+
+#[test]
+fn session_end_is_at_the_highest_step_logged_so_steps_never_go_back() {
+    // `tensorboard --inspect` reports a step lower than the one before it as out of order;
+    // the end used to be written at step 0 after the training's events.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let w = SummaryWriter::new(&run).unwrap();
+    w.hparams_session_start([("lr", 0.1)]).unwrap();
+    // Some of it already written out, some still in the buffer, from several threads and
+    // scopes, the highest step not the last one logged.
+    w.add_scalar("loss", 1.0f32, 10u32).unwrap();
+    w.flush().unwrap();
+    std::thread::scope(|s| {
+        for t in 0..3u32 {
+            let w = w.scope(&format!("t{t}")).unwrap();
+            s.spawn(move || {
+                for step in [100 * t, 1000 + t, 20] {
+                    w.add_scalar("loss", 0.5f32, step).unwrap();
+                }
+            });
+        }
+    });
+    w.hparams_session_end(SessionStatus::Success).unwrap();
+    w.close().unwrap();
+
+    let vals = values(&run);
+    let end = find(&vals, "_hparams_/session_end_info");
+    assert_eq!(end.len(), 1);
+    assert_eq!(end[0].0, 1002);
+    assert_eq!(event_steps(&run).last(), Some(&1002));
+}
+
+#[test]
+fn session_end_at_a_given_step_and_at_0_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let given = dir.path().join("given");
+    let w = SummaryWriter::new(&given).unwrap();
+    w.add_scalar("loss", 1.0f32, 5u32).unwrap();
+    w.hparams_session_end_at(SessionStatus::Failure, 7u64)
+        .unwrap();
+    w.close().unwrap();
+    assert_eq!(event_steps(&given).last(), Some(&7));
+    assert_eq!(end_info(&given).unwrap().status, Status::Failure as i32);
+    let too_large = SummaryWriter::new(dir.path().join("too_large"))
+        .unwrap()
+        .hparams_session_end_at(SessionStatus::Success, u64::MAX);
+    assert!(
+        matches!(too_large, Err(Error::StepOutOfRange { .. })),
+        "{too_large:?}"
+    );
+
+    let empty = dir.path().join("empty");
+    let w = SummaryWriter::new(&empty).unwrap();
+    w.hparams_session_end(SessionStatus::Success).unwrap();
+    w.close().unwrap();
+    assert_eq!(find(&values(&empty), "_hparams_/session_end_info")[0].0, 0);
+}
+
 #[test]
 fn bad_input_is_refused_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,8 @@
 //!   [`SummaryWriter::add_hparams`] or [`SummaryWriter::hparams_session_start`].
 //! - **a status** from the run's `_hparams_/session_end_info` record (success, failure,
 //!   running; "unknown" while there is none). Written by `add_hparams` (success) or
-//!   [`SummaryWriter::hparams_session_end`].
+//!   [`SummaryWriter::hparams_session_end`], at the highest step the run has logged so that
+//!   its steps never go backwards.
 //! - **metric values**, which are not stored in any hparams record: the value of metric `tag`
 //!   for a session is the **last value of the scalar `tag` in the session's own run** (or in
 //!   the run `<session>/<group>` for a metric with a [group](Metric::group)).

@@ -118,9 +118,39 @@ impl SummaryWriter {
     /// cannot change afterwards; a second end for the same run directory is an
     /// [`Error::InvalidInput`]. The start may have been written by an earlier process (a
     /// resumed run).
+    ///
+    /// The record is written at the highest step this writer has logged so far (through any
+    /// clone or scope; 0 if none), so that the run's steps never go backwards
+    /// (`tensorboard --inspect` reports a step lower than the one before it as out of order).
+    /// To find that step, the call first writes out what was logged, as
+    /// [`flush`](Self::flush) does (without waiting for object storage uploads).
+    /// [`hparams_session_end_at`](Self::hparams_session_end_at) takes the step instead.
+    ///
+    /// ```
+    /// use tensorboard_writer::summary::hparams::{SessionStatus, SESSION_END_INFO_TAG};
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// # let writer = tensorboard_writer::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalar("loss", 0.5f32, 1000u32)?;
+    /// writer.hparams_session_end(SessionStatus::Success)?; // at step 1000
+    /// # writer.close()?;
+    /// # let end = tensorboard_writer::reader::read_events(dir.path())?.into_iter()
+    /// #     .find(|e| matches!(&e.what, Some(tensorboard_writer::proto::event::What::Summary(s))
+    /// #         if s.value[0].tag == SESSION_END_INFO_TAG)).unwrap();
+    /// # assert_eq!(end.step, 1000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hparams_session_end(&self, status: SessionStatus) -> Result<()> {
+        let step = self.highest_step()?.unwrap_or(0);
+        self.hparams_session_end_at(status, step)
+    }
+
+    /// Like [`hparams_session_end`](Self::hparams_session_end), at `step`: give the last step
+    /// of training, so that the run's steps do not go backwards.
+    pub fn hparams_session_end_at(&self, status: SessionStatus, step: impl Step) -> Result<()> {
+        let step = step.to_step()?;
         let end = session_end_value(status);
-        write_once(self, END, || self.step(0i64).value(&end).write())
+        write_once(self, END, || self.step(step).value(&end).write())
     }
 
     /// Writes the definition of the experiment this run belongs to: the hyperparameter and
