@@ -38,6 +38,15 @@
 #   COMPAT_KILLED    0 skips the check of an event file whose writer was killed
 #                    with SIGKILL (tests/crash.rs makes it; tests/compat/check_killed.py
 #                    checks it; default 1)
+#   COMPAT_TBPARSE   0 skips the tbparse check (default 1): after the loaders,
+#                    tests/compat/check_tbparse.py reads the runs written with
+#                    legacy_summaries(true) (histograms_legacy, images_legacy,
+#                    audio_legacy) with tbparse and compares every histogram, image
+#                    and clip with the manifest, and checks that tbparse reads nothing
+#                    of the same dashboards written in the tensor forms.
+#   COMPAT_TBPARSE_VENV  venv with tbparse==0.0.9 and tensorflow-cpu==2.21.0
+#                    (tbparse decodes images and audio with TensorFlow; default
+#                    target/tbparse-venv, created by pip when missing: about 600 MB)
 #   COMPAT_S3        0 skips the run written through S3 (default 1): scripts/s3-server.sh
 #                    installs s3s-fs (target/tools) and serves a scratch directory on
 #                    127.0.0.1; compat_logdir, built with --features object-store, writes run
@@ -45,14 +54,15 @@
 #                    through the S3 API, with the run's expectations in the manifest. Not done
 #                    with COMPAT_LOGDIR/COMPAT_MANIFEST.
 #
-# Ends with the line `compat: N passed, N failed` (N counts loaders) and
-# exits non-zero if any loader failed.
+# Ends with the line `compat: N passed, N failed` (N counts loaders, and the
+# tbparse check) and exits non-zero if any of them failed.
 set -euo pipefail
 
 # User-given paths are relative to the caller's directory; then work from the
 # repository root.
 abspath() { realpath -m -- "$1"; }
 [ -z "${COMPAT_VENV:-}" ] || COMPAT_VENV=$(abspath "$COMPAT_VENV")
+[ -z "${COMPAT_TBPARSE_VENV:-}" ] || COMPAT_TBPARSE_VENV=$(abspath "$COMPAT_TBPARSE_VENV")
 [ -z "${COMPAT_LOGDIR:-}" ] || COMPAT_LOGDIR=$(abspath "$COMPAT_LOGDIR")
 [ -z "${COMPAT_MANIFEST:-}" ] || COMPAT_MANIFEST=$(abspath "$COMPAT_MANIFEST")
 [ -z "${COMPAT_WORKDIR:-}" ] || COMPAT_WORKDIR=$(abspath "$COMPAT_WORKDIR")
@@ -342,5 +352,29 @@ for loader in $LOADERS; do
         failed=$((failed + 1))
     fi
 done
+
+# --- tbparse on the runs in the older summary forms (issue #22, item 5) ----
+# A block of its own: tbparse (and the TensorFlow it decodes images and audio with) lives in
+# a venv of its own, so that the TensorBoard venv above keeps exactly its pinned packages.
+TBPARSE=${COMPAT_TBPARSE:-1}
+TBPARSE_VENV=${COMPAT_TBPARSE_VENV:-target/tbparse-venv}
+if [ "$TBPARSE" != 0 ]; then
+    if ! "$TBPARSE_VENV/bin/python" -c "import tbparse, tensorflow" 2>/dev/null; then
+        log "installing tbparse==0.0.9 and tensorflow-cpu==2.21.0 into $TBPARSE_VENV"
+        [ -x "$TBPARSE_VENV/bin/python" ] || python3 -m venv "$TBPARSE_VENV"
+        "$TBPARSE_VENV/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check \
+            "tbparse==0.0.9" "tensorflow-cpu==2.21.0" || log "pip failed"
+    fi
+    if TF_CPP_MIN_LOG_LEVEL=3 "$TBPARSE_VENV/bin/python" tests/compat/check_tbparse.py \
+        --logdir "$LOGDIR" --manifest "$MANIFEST" 2>"$WORK/tbparse.log"; then
+        echo "compat: PASS tbparse"
+        passed=$((passed + 1))
+    else
+        echo "compat: FAIL tbparse (its stderr below)"
+        cat "$WORK/tbparse.log"
+        failed=$((failed + 1))
+    fi
+fi
+
 echo "compat: $passed passed, $failed failed"
 [ "$failed" = 0 ]

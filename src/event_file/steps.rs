@@ -49,7 +49,7 @@ pub(super) fn highest_step(buf: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{event::What, Event};
+    use crate::proto::{Event, event::What};
     use prost::Message;
 
     fn frames(events: &[Event]) -> Vec<u8> {

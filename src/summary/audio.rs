@@ -4,7 +4,9 @@
 //! Each clip is written in the form both of TensorBoard's loaders read (docs/FORMAT.md §3,
 //! Traps, 16): a rank-1 `DT_STRING` tensor of shape `[1]` holding the WAV file, with plugin
 //! `audio`, `AudioPluginData { version: 0, encoding: WAV }` and data class
-//! `BLOB_SEQUENCE`. TensorBoard serves it as `audio/wav`.
+//! `BLOB_SEQUENCE`. TensorBoard serves it as `audio/wav`. A writer built with
+//! [`legacy_summaries(true)`](crate::SummaryWriterBuilder::legacy_summaries) writes the same
+//! WAV file as a `Summary.Audio` instead (the older form torch writes).
 //!
 //! # Samples
 //!
@@ -126,7 +128,7 @@ fn to_i16(s: f32) -> i16 {
 }
 
 /// The `Summary.Value` for one WAV clip under `tag`.
-fn audio_value(
+pub(crate) fn audio_value(
     tag: String,
     samples: &[f32],
     channels: usize,

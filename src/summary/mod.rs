@@ -20,6 +20,7 @@ pub mod graph;
 pub mod histogram;
 pub mod hparams;
 pub mod image;
+pub(crate) mod legacy;
 pub mod mesh;
 pub mod pr_curve;
 pub mod scalar;

@@ -30,6 +30,7 @@ pub struct SummaryWriterBuilder {
     pub(super) durable: bool,
     pub(super) precise_wall_time: bool,
     pub(super) purge_step: Option<Result<i64>>,
+    pub(super) legacy_summaries: bool,
     #[cfg(feature = "object-store")]
     pub(super) remote: crate::remote::RemoteSettings,
 }
@@ -73,6 +74,41 @@ impl SummaryWriterBuilder {
     /// [Wall times](crate#wall-times)).
     pub fn precise_wall_time(mut self, precise: bool) -> Self {
         self.precise_wall_time = precise;
+        self
+    }
+
+    /// With `true`, histograms, images (video included) and audio are written in the older
+    /// summary forms, as `torch.utils.tensorboard` and tensorboardX write them: a
+    /// `HistogramProto`, a `Summary.Image` and a `Summary.Audio` in the `histo`, `image` and
+    /// `audio` fields of each value, instead of the tensor forms `tf.summary` writes (the
+    /// default, `false`). TensorBoard shows both the same way; use this for tools that read
+    /// only the older forms, such as tbparse, whose `histograms`, `images` and `audio` are
+    /// empty for the tensor forms (README, "Which tools read what").
+    ///
+    /// One switch for all three, because the tools that need it read all three the old way
+    /// (tbparse reads events with TensorBoard's old `EventAccumulator`, which keeps only
+    /// these forms for these dashboards). What differs from the tensor forms (docs/FORMAT.md
+    /// §3, "Older forms"): TensorBoard's Python loader (`--load_fast=false`) converts the
+    /// older histogram form to `f32` rows (edges rounded to 7 significant digits), and its
+    /// Rust loader serves the older audio form as `application/octet-stream` instead of
+    /// `audio/wav`. A histogram records `num`, `sum` and `sum_squares` in this form.
+    ///
+    /// ```
+    /// use tensorboard_writer::proto::{event::What, summary::value::Value};
+    /// use tensorboard_writer::SummaryWriter;
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let writer = SummaryWriter::builder(dir.path()).legacy_summaries(true).build()?;
+    /// writer.add_histogram("weights", &[0.5f32, 1.5, 1.75], 0u32)?;
+    /// writer.close()?;
+    /// let events = tensorboard_writer::reader::read_events(dir.path())?;
+    /// let Some(What::Summary(s)) = &events[1].what else { panic!() };
+    /// let Some(Value::Histo(h)) = &s.value[0].value else { panic!() };
+    /// assert_eq!((h.min, h.max, h.num, h.sum), (0.5, 1.75, 3.0, 3.75));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn legacy_summaries(mut self, legacy: bool) -> Self {
+        self.legacy_summaries = legacy;
         self
     }
 

@@ -424,6 +424,12 @@ impl SummaryWriter {
         self.inner.builder.durable
     }
 
+    /// Whether histograms, images and audio are written in the older summary forms
+    /// ([`SummaryWriterBuilder::legacy_summaries`]).
+    pub(crate) fn legacy_summaries(&self) -> bool {
+        self.inner.builder.legacy_summaries
+    }
+
     /// The highest step among the events this writer has logged (through any clone or
     /// scope), `None` before the first; writes them out first (see `EventFile::highest_step`).
     pub(crate) fn highest_step(&self) -> Result<Option<i64>> {

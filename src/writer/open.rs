@@ -80,6 +80,7 @@ impl SummaryWriter {
             durable: false,
             precise_wall_time: false,
             purge_step: None,
+            legacy_summaries: false,
             #[cfg(feature = "object-store")]
             remote: Default::default(),
         }

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::encode::{self, EventHeader, SimpleValue};
 use crate::error::{Error, Result};
 use crate::proto;
+use crate::summary::legacy;
 use crate::summary::scalar::ScalarValue;
 use crate::tag::validate_tag;
 
@@ -82,10 +83,19 @@ impl StepBuilder<'_> {
         }
         let value = validate_tag(tag).and_then(|()| build(self.writer.full_tag(tag)));
         match value {
+            // Images and audio in the older forms, when the writer was built for them.
+            Ok(v) if self.writer.legacy_summaries() => {
+                prost::encoding::message::encode(1, &legacy::to_legacy(v), &mut self.summary)
+            }
             Ok(v) => prost::encoding::message::encode(1, &v, &mut self.summary),
             Err(e) => self.error = Some(e),
         }
         self
+    }
+
+    /// Whether the writer writes histograms, images and audio in the older forms.
+    pub(crate) fn legacy_summaries(&self) -> bool {
+        self.writer.legacy_summaries()
     }
 
     /// Adds a prepared `Summary.Value`; its tag is used as given (not scoped).

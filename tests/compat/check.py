@@ -281,6 +281,9 @@ def main():
     parser.add_argument("--settle", type=float, default=2.0, help="seconds before the re-check")
     args = parser.parse_args()
     tag = "[%s]" % args.loader
+    from sections import _common
+
+    _common.LOADER = args.loader
 
     with open(args.manifest) as f:
         manifest = json.load(f)

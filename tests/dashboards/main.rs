@@ -13,6 +13,7 @@ mod histogram;
 mod host_tensor;
 mod hparams;
 mod image;
+mod legacy;
 mod mesh;
 mod pr_curve;
 mod projector;

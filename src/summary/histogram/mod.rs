@@ -88,6 +88,11 @@
 //! 84.13, 93.32, 100) for up to 501 steps. TensorBoard retains up to 500 (Python loader) or
 //! 100 (Rust loader) histograms per tag, sampled evenly, unless started with
 //! `--samples_per_plugin=histograms=N`.
+//!
+//! A writer built with [`legacy_summaries(true)`](crate::SummaryWriterBuilder::legacy_summaries)
+//! writes the same rows as a `HistogramProto` instead (the older form torch writes: each row's
+//! right edge as a bucket limit, the minimum and maximum as the outer edges), with the
+//! histogram's `num`, `sum` and `sum_squares` (docs/FORMAT.md §3, "Older forms").
 
 mod accumulator;
 mod bins;

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::proto::{DataClass, HistogramPluginData, summary};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
+use crate::summary::legacy::histo_value;
 use crate::summary::{content, f64_tensor, metadata, tensor_value};
 
 use super::input::HistogramInput;
@@ -217,8 +218,14 @@ impl SummaryWriter {
 impl StepBuilder<'_> {
     /// Adds a histogram (see [`SummaryWriter::add_histogram`]).
     pub fn histogram<V: HistogramInput + ?Sized>(self, tag: &str, values: &V) -> Self {
+        let legacy = self.legacy_summaries();
         self.tagged(tag, |tag| {
-            Ok(rows_value(tag, &values.to_histogram()?.rows()))
+            let h = values.to_histogram()?;
+            Ok(if legacy {
+                histo_value(tag, &h.rows(), h.num() as f64, h.sum(), h.sum_squares())
+            } else {
+                rows_value(tag, &h.rows())
+            })
         })
     }
 
@@ -235,6 +242,7 @@ impl StepBuilder<'_> {
         bucket_limits: &[f64],
         bucket_counts: &[f64],
     ) -> Self {
+        let legacy = self.legacy_summaries();
         self.tagged(tag, |tag| {
             let rows = raw_rows(
                 min,
@@ -245,7 +253,11 @@ impl StepBuilder<'_> {
                 bucket_limits,
                 bucket_counts,
             )?;
-            Ok(rows_value(tag, &rows))
+            Ok(if legacy {
+                histo_value(tag, &rows, num, sum, sum_squares)
+            } else {
+                rows_value(tag, &rows)
+            })
         })
     }
 }

@@ -43,6 +43,8 @@
 //! rank-1 `DT_STRING` tensor of 3 elements: the width and the height as ASCII decimal
 //! strings, then the encoded image (docs/FORMAT.md §3 "Images"). Both of TensorBoard's loaders
 //! read it; the dashboard serves the bytes with the MIME type it detects from them.
+//! A writer built with [`legacy_summaries(true)`](crate::SummaryWriterBuilder::legacy_summaries)
+//! writes the same image as a `Summary.Image` instead (the older form torch writes).
 //!
 //! PNGs are 8-bit, non-interlaced, written with the `png` crate's `Fast` compression
 //! (fdeflate, adaptive row filters): a 640×480 RGB image encodes in about 3 ms. On

@@ -12,12 +12,9 @@
 use std::path::Path;
 
 use serde_json::json;
-use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::summary::audio::encode_wav;
 
-use crate::{Error, Manifest, json_f32};
-
-const RUN: &str = "audio";
+use crate::{Error, Manifest, Run, json_f32};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -38,6 +35,7 @@ fn tone(frames: usize, channels: usize, rate: u32, amp: f32) -> Vec<f32> {
 
 fn record(
     m: &mut Manifest,
+    run: Run,
     tag: &str,
     step: i64,
     samples: &[f32],
@@ -45,8 +43,8 @@ fn record(
     rate: u32,
 ) -> Result<(), Error> {
     let wav = encode_wav(samples, channels, rate)?;
-    m.point(
-        RUN,
+    run.point(
+        m,
         "audio",
         tag,
         json!({
@@ -61,26 +59,26 @@ fn record(
     Ok(())
 }
 
-pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
-    let w = SummaryWriter::new(logdir.join(RUN))?;
+pub fn write(logdir: &Path, m: &mut Manifest, run: Run) -> Result<(), Error> {
+    let w = run.writer(logdir)?;
 
     // Mono at two steps; the second one loud enough to clip.
     for (step, amp) in [(0i64, 0.5f32), (1, 1.5)] {
         let s = tone(400, 1, 8000, amp);
         w.add_audio("tone", &s, 8000, step)?;
-        record(m, "tone", step, &s, 1, 8000)?;
+        record(m, run, "tone", step, &s, 1, 8000)?;
     }
 
     // Stereo with hand-picked extremes on the left channel.
     let mut stereo = tone(300, 2, 22_050, 0.8);
     stereo[..8].copy_from_slice(&[1.0, -1.0, -1.0, 2.0, f32::INFINITY, 0.5, -0.0, 1e-6]);
     w.add_audio_channels("stereo", &stereo, 2, 22_050, 3u32)?;
-    record(m, "stereo", 3, &stereo, 2, 22_050)?;
+    record(m, run, "stereo", 3, &stereo, 2, 22_050)?;
 
     // Six channels, five frames, at an unusual rate.
     let six = tone(5, 6, 1234, 0.9);
     w.add_audio_channels("six_channels", &six, 6, 1234, 2u32)?;
-    record(m, "six_channels", 2, &six, 6, 1234)?;
+    record(m, run, "six_channels", 2, &six, 6, 1234)?;
 
     // A scoped, merged step with a scalar beside the clip.
     let eval = w.scope("eval")?;
@@ -89,8 +87,8 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
         .audio("clip", &clip, 16_000)
         .scalar("loss", 0.25f32)
         .write()?;
-    record(m, "eval/clip", 5, &clip, 1, 16_000)?;
-    m.expect(RUN, "eval/loss", 5, 0.25, None);
+    record(m, run, "eval/clip", 5, &clip, 1, 16_000)?;
+    m.expect(run.name, "eval/loss", 5, 0.25, None);
 
     w.close()?;
     Ok(())

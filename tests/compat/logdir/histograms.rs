@@ -19,12 +19,10 @@ use std::path::Path;
 
 use half::{bf16, f16};
 use serde_json::{Value, json};
-use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::summary::histogram::{Bins, Histogram};
 
-use crate::{Error, Manifest};
+use crate::{Error, Manifest, Run};
 
-const RUN: &str = "histograms";
 const SECTION: &str = "histograms";
 /// The Distributions dashboard's basis points (1/100 of a percent).
 const BASIS_POINTS: [u32; 9] = [0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000];
@@ -166,6 +164,7 @@ impl Rng {
 
 struct Expect<'m> {
     m: &'m mut Manifest,
+    run: Run,
     edges: Vec<f64>,
 }
 
@@ -179,8 +178,8 @@ impl Expect<'_> {
 
     fn rows(&mut self, tag: &str, step: i64, rows: Vec<[f64; 3]>) {
         let dist = oracle_distribution(&rows);
-        self.m.point(
-            RUN,
+        self.run.point(
+            self.m,
             SECTION,
             tag,
             json!({"step": step, "buckets": rows_json(&rows), "distribution": dist_json(&dist)}),
@@ -196,10 +195,11 @@ fn dist_json(d: &[[f64; 2]]) -> Value {
     Value::Array(d.iter().map(|p| json!([p[0], p[1]])).collect())
 }
 
-pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
-    let w = SummaryWriter::new(logdir.join(RUN))?;
+pub fn write(logdir: &Path, m: &mut Manifest, run: Run) -> Result<(), Error> {
+    let w = run.writer(logdir)?;
     let mut e = Expect {
         m,
+        run,
         edges: tf_edges(),
     };
     let mut rng = Rng(0x5EED);
@@ -382,7 +382,7 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
             .scalar("loss", 1.0f32 / step as f32)
             .write()?;
         e.point("layer2/weights", step, &v, None);
-        e.m.expect(RUN, "layer2/loss", step, 1.0 / step as f32, None);
+        e.m.expect(run.name, "layer2/loss", step, 1.0 / step as f32, None);
     }
 
     w.close()?;

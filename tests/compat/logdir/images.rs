@@ -17,16 +17,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
+use tensorboard_writer::proto;
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::image::{
     BatchLayout, GridOptions, ImageBox, ImageLayout, encode_png,
 };
 use tensorboard_writer::summary::video::VideoLayout;
-use tensorboard_writer::{SummaryWriter, proto};
 
-use crate::{Error, Manifest};
+use crate::{Error, Manifest, Run};
 
-const RUN: &str = "images";
 const SECTION: &str = "images";
 
 /// A 5×3 grey JPEG (value 90), as Pillow writes it.
@@ -75,7 +74,8 @@ impl Expect {
 /// `(tag, step) -> samples` (encoded images).
 type Stored = BTreeMap<(String, i64), Vec<Vec<u8>>>;
 
-/// The image samples as stored in the run's event files.
+/// The image samples as stored in the run's event files, in the tensor form or the older
+/// `Summary.Image` form.
 fn stored(dir: &Path) -> Result<Stored, Error> {
     let mut out = BTreeMap::new();
     for e in read_events(dir)? {
@@ -83,7 +83,9 @@ fn stored(dir: &Path) -> Result<Stored, Error> {
             continue;
         };
         for v in s.value {
-            if let Some(proto::summary::value::Value::Tensor(t)) = v.value {
+            if let Some(proto::summary::value::Value::Image(i)) = v.value {
+                out.insert((v.tag, e.step), vec![i.encoded_image_string]);
+            } else if let Some(proto::summary::value::Value::Tensor(t)) = v.value {
                 let is_image = v
                     .metadata
                     .as_ref()
@@ -98,9 +100,9 @@ fn stored(dir: &Path) -> Result<Stored, Error> {
     Ok(out)
 }
 
-pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
-    let dir = logdir.join(RUN);
-    let w = SummaryWriter::new(&dir)?;
+pub fn write(logdir: &Path, m: &mut Manifest, run: Run) -> Result<(), Error> {
+    let dir = logdir.join(run.name);
+    let w = run.writer(logdir)?;
     let mut exp: Vec<Expect> = Vec::new();
 
     // Non-square RGB u8 (HWC), 7 wide and 5 high, three steps: pixel (x, y) is
@@ -274,7 +276,7 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
         2,
         vec![json!([2, 0, [30]]), json!([0, 1, [40]])],
     ));
-    m.expect(RUN, "eval/score", 3, 0.5, None);
+    m.expect(run.name, "eval/score", 3, 0.5, None);
 
     // Video, RGB u8 (THWC): 4 frames, 6 wide and 5 high, at 4 fps; frame f is dark blue
     // with a red pixel at (f, 1) and a green one at (5, 4): few colours, so exact.
@@ -351,8 +353,8 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
                 blob
             })
             .collect();
-        m.point(
-            RUN,
+        run.point(
+            m,
             SECTION,
             &e.tag,
             json!({"step": e.step, "width": e.width, "height": e.height, "blobs": blobs}),

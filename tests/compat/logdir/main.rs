@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
+use tensorboard_writer::SummaryWriter;
 
 mod audio;
 mod custom_scalars;
@@ -106,6 +107,42 @@ impl Manifest {
     }
 }
 
+/// The run a dashboard's module writes: its name, and whether its writer writes the older
+/// summary forms (`legacy_summaries`). Points of such a run carry `"form": "legacy"`, so that
+/// the checkers allow for what TensorBoard's loaders do differently with those forms.
+#[derive(Clone, Copy)]
+pub struct Run {
+    pub name: &'static str,
+    pub legacy: bool,
+}
+
+impl Run {
+    pub const fn tensor(name: &'static str) -> Run {
+        Run {
+            name,
+            legacy: false,
+        }
+    }
+
+    pub const fn legacy(name: &'static str) -> Run {
+        Run { name, legacy: true }
+    }
+
+    pub fn writer(&self, logdir: &Path) -> Result<SummaryWriter, Error> {
+        Ok(SummaryWriter::builder(logdir.join(self.name))
+            .legacy_summaries(self.legacy)
+            .build()?)
+    }
+
+    /// [`Manifest::point`] in this run, marked when it is written in the older forms.
+    pub fn point(&self, m: &mut Manifest, section: &str, tag: &str, mut point: Value) {
+        if self.legacy {
+            point["form"] = json!("legacy");
+        }
+        m.point(self.name, section, tag, point);
+    }
+}
+
 #[cfg(feature = "object-store")]
 fn s3_run(logdir: &Path, m: &mut Manifest, url: &str) -> Result<(), Error> {
     s3::write(logdir, m, url)
@@ -129,9 +166,14 @@ fn main() -> Result<(), Error> {
     scalars::two_files(logdir, &mut m)?;
     scalars::ranks(logdir, &mut m)?;
     text::text(logdir, &mut m)?;
-    histograms::write(logdir, &mut m)?;
-    images::write(logdir, &mut m)?;
-    audio::write(logdir, &mut m)?;
+    histograms::write(logdir, &mut m, Run::tensor("histograms"))?;
+    images::write(logdir, &mut m, Run::tensor("images"))?;
+    audio::write(logdir, &mut m, Run::tensor("audio"))?;
+    // The same data written in the older summary forms (`legacy_summaries(true)`), which
+    // TensorBoard must show the same way (tbparse reads these runs too).
+    histograms::write(logdir, &mut m, Run::legacy("histograms_legacy"))?;
+    images::write(logdir, &mut m, Run::legacy("images_legacy"))?;
+    audio::write(logdir, &mut m, Run::legacy("audio_legacy"))?;
     pr_curves::write(logdir, &mut m)?;
     custom_scalars::write(logdir, &mut m)?;
     mesh::write(logdir, &mut m)?;

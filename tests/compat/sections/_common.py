@@ -1,5 +1,15 @@
 """Helpers shared by the dashboard checkers."""
 
+# The loader under check ("rust", "rust-checksum", "python"), set by check.py from --loader.
+LOADER = "?"
+
+
+def legacy_under(point, *loaders):
+    """Whether `point` was written in the older summary forms (`"form": "legacy"`, a run
+    written with `legacy_summaries(true)`) and the loader under check is one of `loaders`:
+    where TensorBoard serves those forms differently (docs/FORMAT.md §3, Older forms)."""
+    return point.get("form") == "legacy" and LOADER in loaders
+
 
 def compare_tag_sets(section, run, expected_tags, got_tags):
     """Problems for tags missing from, or unexpected in, one run of one dashboard."""

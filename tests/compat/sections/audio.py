@@ -8,6 +8,11 @@ type `audio/wav`, the served bytes equal to the WAV the crate wrote, and the WAV
 Python's `wave` module: channels, rate, 16-bit width, frame count, and every sample equal to
 the value computed here from the float samples (clip to [-1, 1], times 32768, round half
 away from zero, clamp to the int16 range: `tf.audio.encode_wav`'s conversion).
+
+Points marked `"form": "legacy"` (runs written with `legacy_summaries(true)`: `Summary.Audio`
+values) are checked the same way, except that TensorBoard's Rust loader serves that form as
+`application/octet-stream` (it does not mark the converted clip as WAV); the bytes must still
+be the WAV written.
 """
 
 import io
@@ -16,7 +21,7 @@ import struct
 import urllib.request
 import wave
 
-from ._common import compare_steps, compare_tag_sets, unexpected_runs
+from ._common import compare_steps, compare_tag_sets, legacy_under, unexpected_runs
 
 
 def _fetch_bytes(client, path_and_query):
@@ -39,10 +44,19 @@ def _decode_sample(v):
     return float(v)
 
 
+def _expected_type(point):
+    """The content type the loader under check serves the clip as."""
+    if legacy_under(point, "rust", "rust-checksum"):
+        return "application/octet-stream"
+    return "audio/wav"
+
+
 def _check_clip(where, point, content_type, data):
     problems = []
-    if content_type.split(";")[0].strip() != "audio/wav":
-        problems.append("%s: served as %r, not audio/wav" % (where, content_type))
+    if content_type.split(";")[0].strip() != _expected_type(point):
+        problems.append(
+            "%s: served as %r, not %s" % (where, content_type, _expected_type(point))
+        )
     expected = bytes.fromhex(point["wav_hex"])
     if data != expected:
         problems.append(
@@ -94,7 +108,7 @@ def check_audio(client, expected_by_run):
                 if entry is None:
                     continue
                 w = "%s step %d" % (where, point["step"])
-                if entry.get("contentType") != "audio/wav":
+                if entry.get("contentType") != _expected_type(point):
                     problems.append("%s: contentType %r" % (w, entry.get("contentType")))
                 content_type, data = _fetch_bytes(
                     client, "/data/plugin/audio/individualAudio?" + entry["query"]

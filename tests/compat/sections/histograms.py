@@ -14,12 +14,36 @@ Checked, per run and tag, under both dashboards:
 - `/distributions` serves the same steps and, at each step, the 9 basis points in order,
   values that never decrease, the first equal to the minimum (the first left edge), and
   every value within 1e-12 of the value range (at least 1e-12) of the manifest's.
+
+Points marked `"form": "legacy"` (runs written with `legacy_summaries(true)`: `HistogramProto`
+values) are checked the same way, except under the Python loader, which converts that form to
+float32 rows: there the expected edges are rounded to float32 first (the counts are small
+integers, exact in float32), and the distribution must be within 1e-6 of the value range.
 """
 
-from ._common import compare_steps, compare_tag_sets, unexpected_runs
+import struct
+
+from ._common import compare_steps, compare_tag_sets, legacy_under, unexpected_runs
 
 BASIS_POINTS = [0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000]
 REL_TOL = 1e-12
+# The Python loader's float32 rows of an older-form histogram.
+F32_REL_TOL = 1e-6
+
+
+def _f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def _as_served(point):
+    """The manifest point as the loader under check must serve it, and the distribution's
+    tolerance: the older histogram form in float32 under the Python loader, everything else
+    as written."""
+    if not legacy_under(point, "python"):
+        return point, REL_TOL
+    point = dict(point)
+    point["buckets"] = [[_f32(left), _f32(right), count] for left, right, count in point["buckets"]]
+    return point, F32_REL_TOL
 
 
 def _check_buckets(where, expected, got):
@@ -52,6 +76,7 @@ def _check_buckets(where, expected, got):
 
 
 def _check_distribution(where, point, got):
+    point, tol = _as_served(point)
     expected = point["distribution"]
     buckets = point["buckets"]
     problems = []
@@ -67,7 +92,7 @@ def _check_distribution(where, point, got):
     else:
         span = 1.0
     for (bp, exp), val in zip(expected, values):
-        if abs(val - exp) > REL_TOL * span:
+        if abs(val - exp) > tol * span:
             problems.append(
                 "%s basis point %d: expected %r, got %r (difference %g)"
                 % (where, bp, exp, val, val - exp)
@@ -99,7 +124,7 @@ def check_histograms(client, expected_by_run):
                     if point["step"] in by_step:
                         problems += _check_buckets(
                             "%s step %d" % (where, point["step"]),
-                            point["buckets"],
+                            _as_served(point)[0]["buckets"],
                             by_step[point["step"]],
                         )
             if tag in dist_tags.get(run, {}):
