@@ -20,18 +20,25 @@ pub(super) struct Front {
     /// The file is closing or failed, or its thread exited: appends take the slow path,
     /// which says which (from [`State`]). Set under the state lock.
     pub(super) blocked: bool,
+    /// The highest step among the events appended since the file was opened (`i64::MIN`
+    /// before the first): a compare and a store on a line the append writes anyway, under
+    /// the lock it holds anyway, so that no logging call pays an atomic for it.
+    pub(super) highest_step: i64,
 }
 
 impl Front {
-    /// Appends what `write` writes, exactly `rec` bytes of whole record frames; true when
-    /// that took the buffer past `threshold` (time to wake the background thread).
+    /// Appends what `write` writes, exactly `rec` bytes of whole record frames holding an
+    /// event at `step`; true when that took the buffer past `threshold` (time to wake the
+    /// background thread).
     #[inline]
     pub(super) fn push(
         &mut self,
         rec: usize,
+        step: i64,
         threshold: usize,
         write: impl FnOnce(&mut Vec<u8>),
     ) -> bool {
+        self.highest_step = self.highest_step.max(step);
         let before = self.buf.len();
         write(&mut self.buf);
         debug_assert_eq!(self.buf.len() - before, rec, "record length mismatch");
@@ -75,9 +82,6 @@ pub(super) struct State {
     /// written), sampled by the background thread at each swap and after each write, which
     /// is where the sum peaks. Costs the logging thread nothing.
     pub(super) peak_pending: usize,
-    /// The highest step among the events written so far (`None` before the first), read by
-    /// the background thread from each buffer it writes: nothing on the logging path.
-    pub(super) highest_step: Option<i64>,
 }
 
 impl State {

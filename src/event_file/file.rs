@@ -35,6 +35,7 @@ impl EventFile {
                 buf: Vec::with_capacity(buf_cap),
                 taken: 0,
                 blocked: false,
+                highest_step: i64::MIN,
             }),
             state: Mutex::new(State {
                 spare: Some(Vec::with_capacity(buf_cap)),
@@ -46,7 +47,6 @@ impl EventFile {
                 closing: false,
                 exited: false,
                 peak_pending: 0,
-                highest_step: None,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -78,41 +78,43 @@ impl EventFile {
         &self.shared.path
     }
 
-    /// Appends one record whose payload of exactly `payload_len` bytes is written by `write`
-    /// into the shared buffer. Waits while the buffer is full.
+    /// Appends one record, an event at `step`, whose payload of exactly `payload_len` bytes is
+    /// written by `write` into the shared buffer. Waits while the buffer is full.
     #[inline]
     pub(crate) fn append_with(
         &self,
         payload_len: usize,
+        step: i64,
         write: impl FnOnce(&mut Vec<u8>),
     ) -> Result<()> {
-        self.append_frame(HEADER_LEN + payload_len + FOOTER_LEN, |out| {
+        self.append_frame(HEADER_LEN + payload_len + FOOTER_LEN, step, |out| {
             wire::append_unsealed(out, payload_len, write)
         })
     }
 
-    /// Appends one record holding `payload`.
-    pub(crate) fn append(&self, payload: &[u8]) -> Result<()> {
-        self.append_with(payload.len(), |out| out.extend_from_slice(payload))
+    /// Appends one record holding `payload`, an event at `step`.
+    pub(crate) fn append(&self, payload: &[u8], step: i64) -> Result<()> {
+        self.append_with(payload.len(), step, |out| out.extend_from_slice(payload))
     }
 
-    /// Appends a whole record frame, already encoded with [`wire::append_unsealed`]. The
-    /// fastest path: one memcpy under the lock.
+    /// Appends a whole record frame, already encoded with [`wire::append_unsealed`], holding
+    /// an event at `step`. The fastest path: one memcpy under the lock.
     #[inline]
-    pub(crate) fn append_unsealed_frame(&self, frame: &[u8]) -> Result<()> {
-        self.append_frame(frame.len(), |out| out.extend_from_slice(frame))
+    pub(crate) fn append_unsealed_frame(&self, frame: &[u8], step: i64) -> Result<()> {
+        self.append_frame(frame.len(), step, |out| out.extend_from_slice(frame))
     }
 
     /// Holds the front lock while `write` appends exactly `rec` bytes of whole record
-    /// frames; takes the slow path when the buffer is full or the file closing or failed.
+    /// frames, an event at `step`; takes the slow path when the buffer is full or the file
+    /// closing or failed.
     #[inline]
-    fn append_frame(&self, rec: usize, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+    fn append_frame(&self, rec: usize, step: i64, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
         let mut front = self.shared.front();
         if front.blocked || front.buf.len() + rec > self.shared.buf_cap {
             drop(front);
-            return self.append_slow(rec, write);
+            return self.append_slow(rec, step, write);
         }
-        let wake = front.push(rec, self.shared.threshold, write);
+        let wake = front.push(rec, step, self.shared.threshold, write);
         drop(front);
         if wake {
             crate::clock::busy();
@@ -127,7 +129,7 @@ impl EventFile {
     /// [`append_frame`](Self::append_frame) when the front buffer has no room, or the file
     /// is closing or failed: waits for room (back-pressure), or returns the error.
     #[cold]
-    fn append_slow(&self, rec: usize, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+    fn append_slow(&self, rec: usize, step: i64, write: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
         let mut st = self.shared.state.lock();
         loop {
             if let Some(e) = st.returned_error() {
@@ -145,7 +147,7 @@ impl EventFile {
                 // An empty front buffer takes any record, however large, so nothing is
                 // refused for its size.
                 if front.buf.is_empty() || front.buf.len() + rec <= self.shared.buf_cap {
-                    if front.push(rec, self.shared.threshold, write) {
+                    if front.push(rec, step, self.shared.threshold, write) {
                         crate::clock::busy();
                         // The state lock is held: the background thread is not between its
                         // look at the buffer and its wait.
@@ -196,12 +198,9 @@ impl EventFile {
         Ok(target)
     }
 
-    /// The highest step among the events appended before the call (`None` if there are
-    /// none): writes them out first, like [`flush`](Self::flush) without waiting for a remote
-    /// sink to store them, since the background thread reads the steps as it writes.
-    pub(crate) fn highest_step(&self) -> Result<Option<i64>> {
-        self.flush_local()?;
-        Ok(self.shared.state.lock().highest_step)
+    /// The highest step among the events appended so far (`i64::MIN` before the first).
+    pub(crate) fn highest_step(&self) -> i64 {
+        self.shared.front().highest_step
     }
 
     fn stopped(&self) -> Error {
@@ -355,7 +354,7 @@ pub(crate) mod tests {
         let sink = MemSink::default();
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(1 << 20)).unwrap();
         for i in 0..100u32 {
-            f.append(&i.to_le_bytes()).unwrap();
+            f.append(&i.to_le_bytes(), 0).unwrap();
         }
         f.flush().unwrap();
         let recs = records(&sink.data.lock());
@@ -369,7 +368,7 @@ pub(crate) mod tests {
         let mut o = opts(1 << 20);
         o.flush_interval = Duration::from_millis(20);
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &o).unwrap();
-        f.append(b"tick").unwrap();
+        f.append(b"tick", 0).unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while sink.data.lock().is_empty() {
             assert!(Instant::now() < deadline, "timer never wrote the data");
@@ -387,7 +386,7 @@ pub(crate) mod tests {
         let payload = [7u8; 84]; // 100-byte records
         for round in 1..=50usize {
             for _ in 0..11 {
-                f.append(&payload).unwrap();
+                f.append(&payload, 0).unwrap();
             }
             let deadline = Instant::now() + Duration::from_secs(10);
             while records(&sink.data.lock()).len() < round * 11 {
@@ -410,7 +409,7 @@ pub(crate) mod tests {
         let (f2, done2) = (f.clone(), done.clone());
         let t = std::thread::spawn(move || {
             for _ in 0..200 {
-                f2.append(&[1u8; 48]).unwrap();
+                f2.append(&[1u8; 48], 0).unwrap();
                 done2.fetch_add(1, Ordering::SeqCst);
             }
         });
@@ -433,9 +432,9 @@ pub(crate) mod tests {
         let sink = MemSink::default();
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(256)).unwrap();
         let big = vec![9u8; 10_000];
-        f.append(b"a").unwrap();
-        f.append(&big).unwrap();
-        f.append(b"b").unwrap();
+        f.append(b"a", 0).unwrap();
+        f.append(&big, 0).unwrap();
+        f.append(b"b", 0).unwrap();
         f.flush().unwrap();
         assert_eq!(
             records(&sink.data.lock()),
@@ -447,14 +446,17 @@ pub(crate) mod tests {
     fn write_error_is_sticky_and_reaches_every_call() {
         let sink = MemSink::default();
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(1 << 20)).unwrap();
-        f.append(b"ok").unwrap();
+        f.append(b"ok", 0).unwrap();
         f.flush().unwrap();
         sink.fail.store(true, Ordering::SeqCst);
-        f.append(b"lost?").unwrap();
+        f.append(b"lost?", 0).unwrap();
         let e = f.flush().unwrap_err();
         assert!(matches!(e, Error::WriteFailed { .. }), "{e:?}");
         assert!(e.to_string().contains("injected failure"));
-        assert!(matches!(f.append(b"later"), Err(Error::WriteFailed { .. })));
+        assert!(matches!(
+            f.append(b"later", 0),
+            Err(Error::WriteFailed { .. })
+        ));
         assert!(matches!(f.flush(), Err(Error::WriteFailed { .. })));
         assert!(matches!(f.check(), Err(Error::WriteFailed { .. })));
         assert!(matches!(f.close(), Err(Error::WriteFailed { .. })));
@@ -501,7 +503,7 @@ pub(crate) mod tests {
         let err = loop {
             // 10 records of 100 bytes per flush: the 1000-byte budget ends mid-record.
             for _ in 0..10 {
-                f.append(&[7u8; 84]).unwrap();
+                f.append(&[7u8; 84], 0).unwrap();
             }
             match f.flush() {
                 Ok(()) => flushed += 10,
@@ -516,7 +518,7 @@ pub(crate) mod tests {
         let data = sink.data.lock().clone();
         assert_eq!(data.len(), 1_000, "no half record left behind");
         assert_eq!(records(&data).len(), 10);
-        assert!(matches!(f.append(b"x"), Err(Error::WriteFailed { .. })));
+        assert!(matches!(f.append(b"x", 0), Err(Error::WriteFailed { .. })));
         assert!(matches!(f.close(), Err(Error::WriteFailed { .. })));
     }
 
@@ -536,13 +538,13 @@ pub(crate) mod tests {
     #[test]
     fn a_dead_writer_thread_is_an_error_not_a_hang() {
         let f = EventFile::start("mem".into(), Box::new(PanickingSink), &opts(256)).unwrap();
-        f.append(&[0u8; 100]).unwrap();
+        f.append(&[0u8; 100], 0).unwrap();
         assert!(matches!(f.flush(), Err(Error::WriteFailed { .. })));
         // The buffer (128 bytes) is full after one more record; the next would wait for
         // room forever if the thread's death were not an error.
         for _ in 0..10 {
             assert!(matches!(
-                f.append(&[0u8; 100]),
+                f.append(&[0u8; 100], 0),
                 Err(Error::WriteFailed { .. })
             ));
         }
@@ -559,7 +561,7 @@ pub(crate) mod tests {
                 let f = f.clone();
                 std::thread::spawn(move || {
                     for _ in 0..5_000 {
-                        f.append(&[1u8; 20]).unwrap();
+                        f.append(&[1u8; 20], 0).unwrap();
                     }
                 })
             })
@@ -577,10 +579,10 @@ pub(crate) mod tests {
     fn close_writes_everything_then_refuses() {
         let sink = MemSink::default();
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(1 << 20)).unwrap();
-        f.append(b"last words").unwrap();
+        f.append(b"last words", 0).unwrap();
         f.close().unwrap();
         assert_eq!(records(&sink.data.lock()), vec![b"last words".to_vec()]);
-        assert!(matches!(f.append(b"x"), Err(Error::Closed)));
+        assert!(matches!(f.append(b"x", 0), Err(Error::Closed)));
         f.close().unwrap();
         f.flush().unwrap();
     }
@@ -589,7 +591,7 @@ pub(crate) mod tests {
     fn drop_writes_everything() {
         let sink = MemSink::default();
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &opts(1 << 20)).unwrap();
-        f.append(b"bye").unwrap();
+        f.append(b"bye", 0).unwrap();
         drop(f);
         assert_eq!(records(&sink.data.lock()), vec![b"bye".to_vec()]);
     }
@@ -600,12 +602,12 @@ pub(crate) mod tests {
         let mut o = opts(1 << 20);
         o.durable = true;
         let f = EventFile::start("mem".into(), Box::new(sink.clone()), &o).unwrap();
-        f.append(b"x").unwrap();
+        f.append(b"x", 0).unwrap();
         f.flush().unwrap();
         assert_eq!(sink.syncs.load(Ordering::SeqCst), 1);
         let plain = MemSink::default();
         let g = EventFile::start("mem".into(), Box::new(plain.clone()), &opts(1 << 20)).unwrap();
-        g.append(b"x").unwrap();
+        g.append(b"x", 0).unwrap();
         g.flush().unwrap();
         assert_eq!(plain.syncs.load(Ordering::SeqCst), 0);
     }

@@ -25,8 +25,7 @@
 //!   in them.
 //! - `buffer`: the front buffer and the state shared with the background thread.
 //! - `file`: [`EventFile`], the handle logging calls append through.
-//! - `worker`: the background thread; `steps`: the highest step it has written, read from
-//!   the records as it writes them.
+//! - `worker`: the background thread.
 
 mod buffer;
 mod file;
@@ -34,7 +33,6 @@ mod host;
 mod naming;
 mod options;
 mod sink;
-mod steps;
 mod worker;
 
 pub(crate) use file::EventFile;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use super::buffer::Shared;
 use super::sink::Sink;
-use super::steps;
 use crate::error::Error;
 use crate::wire;
 
@@ -83,7 +82,6 @@ impl Worker {
             };
 
             let result = self.write(&mut back);
-            let highest = steps::highest_step(&back);
             next_tick = Instant::now() + self.interval;
 
             let written_len = back.len();
@@ -99,10 +97,7 @@ impl Worker {
                 .max(self.shared.front().buf.len() + written_len);
             st.spare = Some(back);
             match result {
-                Ok(()) => {
-                    st.written = target;
-                    st.highest_step = st.highest_step.max(highest);
-                }
+                Ok(()) => st.written = target,
                 Err(e) => {
                     st.error = Some(Error::WriteFailed {
                         path: self.shared.path.clone(),

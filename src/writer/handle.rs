@@ -284,7 +284,7 @@ impl SummaryWriter {
             }
         };
         // Encoded on the stack, outside the lock: one memcpy under it.
-        self.inner.file.append_unsealed_frame(&frame[..len])
+        self.inner.file.append_unsealed_frame(&frame[..len], step)
     }
 
     /// A scalar whose tag is too long for a stack-encoded record: encoded under the lock.
@@ -297,7 +297,7 @@ impl SummaryWriter {
         };
         let field_len = v.field_len();
         let payload_len = encode::summary_event_len(h, field_len);
-        self.inner.file.append_with(payload_len, |out| {
+        self.inner.file.append_with(payload_len, h.step, |out| {
             encode::write_summary_event_head(out, h, field_len);
             v.write_field(out);
         })
@@ -377,7 +377,7 @@ impl SummaryWriter {
                 }
             }
         }
-        self.inner.file.append(&event.encode_to_vec())
+        self.inner.file.append(&event.encode_to_vec(), event.step)
     }
 
     /// Returns once everything logged before the call, through any clone of this writer and
@@ -431,8 +431,8 @@ impl SummaryWriter {
     }
 
     /// The highest step among the events this writer has logged (through any clone or
-    /// scope), `None` before the first; writes them out first (see `EventFile::highest_step`).
-    pub(crate) fn highest_step(&self) -> Result<Option<i64>> {
+    /// scope; the file's first event is at step 0).
+    pub(crate) fn highest_step(&self) -> i64 {
         self.inner.file.highest_step()
     }
 

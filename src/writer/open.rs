@@ -190,7 +190,7 @@ impl SummaryWriterBuilder {
             }),
             ..Default::default()
         };
-        file.append(&header.encode_to_vec())?;
+        file.append(&header.encode_to_vec(), 0)?;
         if let Some(Ok(step)) = self.purge_step {
             // Two STARTs: the Python loader treats the first START of a run as a fresh start
             // and purges only at later ones (see `purge_step`).
@@ -204,8 +204,8 @@ impl SummaryWriterBuilder {
                 ..Default::default()
             };
             let bytes = start.encode_to_vec();
-            file.append(&bytes)?;
-            file.append(&bytes)?;
+            file.append(&bytes, step)?;
+            file.append(&bytes, step)?;
         }
         let clock = (!self.precise_wall_time).then(clock::Keepalive::new);
         Ok(SummaryWriter {

@@ -130,13 +130,14 @@ impl StepBuilder<'_> {
             step: self.step,
         };
         let body = &self.summary;
-        self.writer
-            .inner
-            .file
-            .append_with(encode::summary_event_len(&h, body.len()), |out| {
+        self.writer.inner.file.append_with(
+            encode::summary_event_len(&h, body.len()),
+            h.step,
+            |out| {
                 encode::write_summary_event_head(out, &h, body.len());
                 out.extend_from_slice(body);
-            })
+            },
+        )
     }
 }
 

@@ -122,8 +122,6 @@ impl SummaryWriter {
     /// The record is written at the highest step this writer has logged so far (through any
     /// clone or scope; 0 if none), so that the run's steps never go backwards
     /// (`tensorboard --inspect` reports a step lower than the one before it as out of order).
-    /// To find that step, the call first writes out what was logged, as
-    /// [`flush`](Self::flush) does (without waiting for object storage uploads).
     /// [`hparams_session_end_at`](Self::hparams_session_end_at) takes the step instead.
     ///
     /// ```
@@ -141,7 +139,7 @@ impl SummaryWriter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn hparams_session_end(&self, status: SessionStatus) -> Result<()> {
-        let step = self.highest_step()?.unwrap_or(0);
+        let step = self.highest_step().max(0);
         self.hparams_session_end_at(status, step)
     }
 
