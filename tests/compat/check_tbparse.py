@@ -6,7 +6,7 @@ Usage: check_tbparse.py --logdir LOGDIR --manifest MANIFEST.json
 
 Needs tbparse 0.0.9 and TensorFlow (tbparse decodes images and audio with it, and leaves
 `.images` and `.audio` out without it). For every run of the manifest whose points carry
-`"form": "legacy"` (written by examples/compat_logdir), `SummaryReader(<run>)` must give
+`"form": "legacy"` (written by tests/compat/logdir), `SummaryReader(<run>)` must give
 exactly the manifest's (tag, step) pairs and:
 - `.histograms`: `limits` equal to the right edges of the manifest's buckets and `counts` to
   their counts (as float64, exactly), `min` the first left edge, `max` the last right edge,
