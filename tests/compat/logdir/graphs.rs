@@ -329,7 +329,7 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
         ("graphs_onnx_control_flow", "control_flow.onnx"),
     ] {
         let model = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/onnx")
+            .join("../fixtures/onnx")
             .join(file);
         let w = SummaryWriter::new(logdir.join(run))?;
         w.add_onnx_graph(&model)?;
