@@ -46,7 +46,7 @@
 #                    of the same dashboards written in the tensor forms.
 #   COMPAT_TBPARSE_VENV  venv with tbparse==0.0.9 and tensorflow-cpu==2.21.0
 #                    (tbparse decodes images and audio with TensorFlow; default
-#                    target/tbparse-venv, created by pip when missing: about 600 MB)
+#                    target/tbparse-venv, created by pip when missing: 1.7 GB installed)
 #   COMPAT_S3        0 skips the run written through S3 (default 1): scripts/s3-server.sh
 #                    installs s3s-fs (target/tools) and serves a scratch directory on
 #                    127.0.0.1; compat_logdir, built with --features object-store, writes run
