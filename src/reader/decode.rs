@@ -34,7 +34,12 @@ impl Tags {
     /// The kind `v` decodes to (`None`: a value that holds nothing TensorBoard reads), noting
     /// its plugin if its tag is new to the run.
     pub(crate) fn kind_of(&mut self, v: &summary::Value) -> Option<Kind> {
-        match v.value.as_ref()? {
+        let Some(value) = v.value.as_ref() else {
+            // tensorboardX and torch write hparams records with no value at all: the data is
+            // in the plugin content.
+            return (self.note(v) == "hparams").then_some(Kind::HParams);
+        };
+        match value {
             V::SimpleValue(_) => Some(Kind::Scalars),
             V::Histo(_) => Some(Kind::Histograms),
             V::Image(_) => Some(Kind::Images),
@@ -50,7 +55,9 @@ impl Tags {
                 "hparams" => Kind::HParams,
                 "custom_scalars" => Kind::CustomScalars,
                 "mesh" => Kind::Meshes,
-                "graph_keras_model" => Kind::Graphs,
+                "graph_keras_model" | "graph_run_metadata" | "graph_run_metadata_graph" => {
+                    Kind::Graphs
+                }
                 _ => Kind::Tensors,
             }),
         }
@@ -73,18 +80,20 @@ impl Tags {
 
     /// Decodes `v`, whose kind [`kind_of`](Self::kind_of) said is `kind`.
     pub(crate) fn decode(&self, kind: Kind, v: &summary::Value) -> Result<Option<Data>, String> {
-        let Some(value) = &v.value else {
-            return Ok(None);
-        };
-        let t = match value {
-            V::SimpleValue(x) => return Ok(Some(Data::Scalar(f64::from(*x)))),
-            V::Histo(h) => {
-                return Histogram::from_legacy(h).map(|h| Some(Data::Histogram(Box::new(h))))
-            }
-            V::Image(i) => return blob::image_from_legacy(i).map(|i| Some(Data::Images(i))),
-            V::Audio(a) => return Ok(Some(Data::Audio(blob::audio_from_legacy(a)))),
-            V::ObsoleteOldStyleHistogram(_) => return Ok(None),
-            V::Tensor(t) => t,
+        let empty = TensorProto::default();
+        let t = match v.value.as_ref() {
+            None if kind == Kind::HParams => &empty,
+            None => return Ok(None),
+            Some(value) => match value {
+                V::SimpleValue(x) => return Ok(Some(Data::Scalar(f64::from(*x)))),
+                V::Histo(h) => {
+                    return Histogram::from_legacy(h).map(|h| Some(Data::Histogram(Box::new(h))))
+                }
+                V::Image(i) => return blob::image_from_legacy(i).map(|i| Some(Data::Images(i))),
+                V::Audio(a) => return Ok(Some(Data::Audio(blob::audio_from_legacy(a)))),
+                V::ObsoleteOldStyleHistogram(_) => return Ok(None),
+                V::Tensor(t) => t,
+            },
         };
         let plugin = self.plugins.get(&v.tag);
         // Records whose data is in the plugin content (hparams, mesh) are read from their own
@@ -107,10 +116,17 @@ impl Tags {
             Kind::HParams => Data::HParams(Box::new(hparams::from_content(content)?)),
             Kind::CustomScalars => Data::CustomScalars(Box::new(layout(t)?)),
             Kind::Meshes => Data::Mesh(Box::new(Mesh::from_tensor(content, t)?)),
-            Kind::Graphs => Data::Graph(Box::new(Graph {
-                kind: GraphKind::KerasModel,
-                bytes: single_string(t, "Keras model")?.to_vec(),
-            })),
+            Kind::Graphs => {
+                let keras = plugin.is_some_and(|p| p.name == "graph_keras_model");
+                let (kind, what) = match keras {
+                    true => (GraphKind::KerasModel, "Keras model"),
+                    false => (GraphKind::RunMetadata, "run metadata"),
+                };
+                Data::Graph(Box::new(Graph {
+                    kind,
+                    bytes: single_string(t, what)?.to_vec(),
+                }))
+            }
             Kind::Tensors => Data::Tensor {
                 plugin: plugin.map(|p| p.name.clone()).unwrap_or_default(),
                 tensor: Box::new(t.clone()),

@@ -6,7 +6,9 @@
 pub enum GraphKind {
     /// A serialized `GraphDef` (`Event.graph_def`; tag `__run_graph__`, TensorBoard's name).
     GraphDef,
-    /// A serialized `RunMetadata` (`Event.tagged_run_metadata`, under its own tag).
+    /// A serialized `RunMetadata`: `Event.tagged_run_metadata` under its own tag, or a
+    /// tensor of plugin `graph_run_metadata` or `graph_run_metadata_graph` (what
+    /// `tf.summary.trace_export` writes).
     RunMetadata,
     /// A Keras model's JSON config (plugin `graph_keras_model`).
     KerasModel,

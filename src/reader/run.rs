@@ -130,14 +130,11 @@ impl RunReader {
     /// passed to `f`, and a later call reads on.
     pub fn read_new(&mut self, mut f: impl FnMut(&str, Sample)) -> Result<u64> {
         let names = event_files(&self.dir)?;
-        for state in self.files.values_mut() {
-            *state = FileState::Dead;
-        }
+        // Files no longer listed are dropped; the others keep their state.
         let mut old = std::mem::take(&mut self.files);
         for name in names {
             let state = match old.remove(&name) {
-                Some(FileState::Active(r)) => FileState::Active(r),
-                Some(FileState::Dead) => FileState::Dead,
+                Some(state) => state,
                 None => match File::open(&name) {
                     Ok(file) => FileState::Active(RecordReader::with_path(file, &name)),
                     // Gone between the listing and the open: it is not part of the run.

@@ -9,6 +9,8 @@ mod common;
 #[path = "../common/counting_alloc.rs"]
 mod counting_alloc;
 
+mod fixture_table;
 mod fuzz_corpus;
+mod logdir_reading;
 mod python_fixtures;
 mod reader_fast;
