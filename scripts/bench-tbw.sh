@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `tbw` side by side with tbparse and `tensorboard --inspect`, as whole commands (start-up
+# included), for BENCHMARKS.md.
+#
+#   scripts/bench-tbw.sh [RUNS]         # RUNS: timed runs of each tbw command (default 10)
+#
+# Environment:
+#   BENCH_VENV   Python venv with tbparse 0.0.9, tensorboardX 2.6.5 and tensorboard 2.21.0
+#                (default target/tbw-bench-venv, created when missing)
+#   BENCH_DIR    where the logdirs and outputs go (default target/tbw-bench)
+#   PY_RUNS      timed runs of each Python command (default 3: they take seconds each)
+#
+# Logdirs (written once, by tensorboardX, in the forms tbparse reads):
+#   scalars-1m   1,000,000 scalar events: 4 tags × 250,000 steps (simple_value)
+#   hist-10k     10,000 histograms of 1,000 values each (the older `histo` form)
+#
+# Each command runs RUNS (or PY_RUNS) times under /usr/bin/time; the script prints the
+# median wall time and the median peak RSS of each, and the ratios to tbw.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${1:-10}
+PY_RUNS=${PY_RUNS:-3}
+VENV=${BENCH_VENV:-$ROOT/target/tbw-bench-venv}
+DIR=${BENCH_DIR:-$ROOT/target/tbw-bench}
+mkdir -p "$DIR"
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import tbparse, tensorboardX' 2>/dev/null; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        tbparse==0.0.9 tensorboardX==2.6.5 tensorboard==2.21.0 numpy
+fi
+PY=$VENV/bin/python
+
+if [ ! -d "$DIR/scalars-1m" ]; then
+    echo "writing $DIR/scalars-1m (tensorboardX, about a minute)" >&2
+    "$PY" - "$DIR/scalars-1m" <<'EOF'
+import sys
+from tensorboardX import SummaryWriter
+w = SummaryWriter(sys.argv[1], max_queue=10000, flush_secs=3600)
+for step in range(250_000):
+    for tag in ("loss", "accuracy", "lr", "grad_norm"):
+        w.add_scalar(tag, 1.0 / (1 + step) + len(tag), step)
+w.close()
+EOF
+fi
+if [ ! -d "$DIR/hist-10k" ]; then
+    echo "writing $DIR/hist-10k (tensorboardX, about a minute)" >&2
+    "$PY" - "$DIR/hist-10k" <<'EOF'
+import sys
+import numpy as np
+from tensorboardX import SummaryWriter
+rng = np.random.default_rng(0)
+w = SummaryWriter(sys.argv[1], max_queue=1000, flush_secs=3600)
+for step in range(10_000):
+    w.add_histogram("weights", rng.normal(size=1000), step)
+w.close()
+EOF
+fi
+
+cargo build --quiet --release -p tbw
+TBW=${CARGO_TARGET_DIR:-$ROOT/target}/release/tbw
+INSPECT=$VENV/bin/tensorboard
+
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# measure NAME RUNS CMD...: prints "NAME<TAB>median seconds<TAB>median peak RSS in MB"
+measure() {
+    local name=$1 runs=$2
+    shift 2
+    local times=() rss=()
+    for _ in $(seq "$runs"); do
+        local out
+        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+        times+=("${out% *}")
+        rss+=("${out#* }")
+    done
+    printf '%s\t%s\t%s\n' "$name" \
+        "$(printf '%s\n' "${times[@]}" | median)" \
+        "$(printf '%s\n' "${rss[@]}" | median | awk '{printf "%.1f", $1/1024}')"
+}
+
+tbparse_export() { # LOGDIR ATTRIBUTE OUT
+    "$PY" -c "import sys; from tbparse import SummaryReader; getattr(SummaryReader(sys.argv[1]), sys.argv[2]).to_csv(sys.argv[3])" "$@"
+}
+
+{
+    for d in scalars-1m hist-10k; do
+        L=$DIR/$d
+        kind=scalars
+        [ "$d" = hist-10k ] && kind=histograms
+        measure "$d: tbw export -f csv" "$RUNS" "$TBW" export -f csv -o "$DIR/out.csv" "$L"
+        measure "$d: tbw export -f jsonl" "$RUNS" "$TBW" export -f jsonl -o "$DIR/out.jsonl" "$L"
+        measure "$d: tbw ls" "$RUNS" "$TBW" ls "$L"
+        measure "$d: tbparse .$kind to_csv" "$PY_RUNS" tbparse_export "$L" "$kind" "$DIR/tbparse.csv"
+        measure "$d: tensorboard --inspect" "$PY_RUNS" "$INSPECT" --inspect --logdir "$L"
+    done
+    # Memory follows the data asked for: one tag of four.
+    measure "scalars-1m: tbw export -f csv --tag loss" "$RUNS" "$TBW" export -f csv --tag loss -o "$DIR/out.csv" "$DIR/scalars-1m"
+} | tee "$DIR/results.tsv"
+
+echo
+echo "ratios (time of the peer / time of tbw export -f csv, same logdir):"
+awk -F'\t' '
+    { split($1, a, ": "); t[a[1] SUBSEP a[2]] = $2 }
+    END {
+        for (d in t) {}
+        split("scalars-1m hist-10k", ds, " ")
+        for (i = 1; i <= 2; i++) {
+            base = t[ds[i] SUBSEP "tbw export -f csv"]
+            for (k in t) {
+                split(k, p, SUBSEP)
+                if (p[1] == ds[i] && base > 0)
+                    printf "  %-12s %-40s %8.1fx\n", ds[i], p[2], t[k] / base
+            }
+        }
+    }' "$DIR/results.tsv"
