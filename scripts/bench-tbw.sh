@@ -9,6 +9,8 @@
 #                (default target/tbw-bench-venv, created when missing)
 #   BENCH_DIR    where the logdirs and outputs go (default target/tbw-bench)
 #   PY_RUNS      timed runs of each Python command (default 3: they take seconds each)
+#   BENCH_ONLY   "tbw" or "peers": measure one side only (its results file is rewritten,
+#                the other side's kept, the ratios computed from both)
 #
 # Logdirs (written once, by tensorboardX, in the forms tbparse reads):
 #   scalars-1m   1,000,000 scalar events: 4 tags × 250,000 steps (simple_value)
@@ -69,10 +71,11 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 measure() {
     local name=$1 runs=$2
     shift 2
-    local times=() rss=()
+    local times=() rss=() out
     for _ in $(seq "$runs"); do
-        local out
-        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+        /usr/bin/time -o "$DIR/time.txt" -f '%e %M' "$@" >/dev/null 2>"$DIR/stderr.txt" ||
+            { echo "failed: $* ($(tail -n 3 "$DIR/stderr.txt"))" >&2; exit 1; }
+        out=$(tail -n 1 "$DIR/time.txt")
         times+=("${out% *}")
         rss+=("${out#* }")
     done
@@ -81,24 +84,30 @@ measure() {
         "$(printf '%s\n' "${rss[@]}" | median | awk '{printf "%.1f", $1/1024}')"
 }
 
-tbparse_export() { # LOGDIR ATTRIBUTE OUT
-    "$PY" -c "import sys; from tbparse import SummaryReader; getattr(SummaryReader(sys.argv[1]), sys.argv[2]).to_csv(sys.argv[3])" "$@"
-}
+# tbparse, as a user exports with it: read one kind into a DataFrame, write it as CSV.
+TBPARSE_EXPORT='import sys; from tbparse import SummaryReader; getattr(SummaryReader(sys.argv[1]), sys.argv[2]).to_csv(sys.argv[3])'
 
-{
+ONLY=${BENCH_ONLY:-all}
+if [ "$ONLY" != peers ]; then
+    for d in scalars-1m hist-10k; do
+        L=$DIR/$d
+        measure "$d: tbw export -f csv" "$RUNS" "$TBW" export -f csv -o "$DIR/out.csv" "$L"
+        measure "$d: tbw export -f jsonl" "$RUNS" "$TBW" export -f jsonl -o "$DIR/out.jsonl" "$L"
+        measure "$d: tbw ls" "$RUNS" "$TBW" ls "$L"
+    done | tee "$DIR/tbw.tsv"
+    # Memory follows the data asked for: one tag of four.
+    measure "scalars-1m: tbw export -f csv --tag loss" "$RUNS" "$TBW" export -f csv --tag loss -o "$DIR/out.csv" "$DIR/scalars-1m" | tee -a "$DIR/tbw.tsv"
+fi
+if [ "$ONLY" != tbw ]; then
     for d in scalars-1m hist-10k; do
         L=$DIR/$d
         kind=scalars
         [ "$d" = hist-10k ] && kind=histograms
-        measure "$d: tbw export -f csv" "$RUNS" "$TBW" export -f csv -o "$DIR/out.csv" "$L"
-        measure "$d: tbw export -f jsonl" "$RUNS" "$TBW" export -f jsonl -o "$DIR/out.jsonl" "$L"
-        measure "$d: tbw ls" "$RUNS" "$TBW" ls "$L"
-        measure "$d: tbparse .$kind to_csv" "$PY_RUNS" tbparse_export "$L" "$kind" "$DIR/tbparse.csv"
+        measure "$d: tbparse .$kind to_csv" "$PY_RUNS" "$PY" -c "$TBPARSE_EXPORT" "$L" "$kind" "$DIR/tbparse.csv"
         measure "$d: tensorboard --inspect" "$PY_RUNS" "$INSPECT" --inspect --logdir "$L"
-    done
-    # Memory follows the data asked for: one tag of four.
-    measure "scalars-1m: tbw export -f csv --tag loss" "$RUNS" "$TBW" export -f csv --tag loss -o "$DIR/out.csv" "$DIR/scalars-1m"
-} | tee "$DIR/results.tsv"
+    done | tee "$DIR/peers.tsv"
+fi
+cat "$DIR/tbw.tsv" "$DIR/peers.tsv" >"$DIR/results.tsv"
 
 echo
 echo "ratios (time of the peer / time of tbw export -f csv, same logdir):"

@@ -48,7 +48,8 @@ enum FileState {
 /// - A damaged file (a checksum that fails, a payload that is not an `Event`) is reported
 ///   once, as the error of that call, and then left alone; the other files are read on by
 ///   later calls. A value whose form its plugin does not read is
-///   [`Error::InvalidSummary`]; reading goes on after its record.
+///   [`Error::InvalidSummary`], returned once its event's other values have been passed
+///   on; reading goes on after its record.
 /// - A tag's kind is fixed by its first value in the run (the first plugin named wins), as
 ///   in both TensorBoard loaders.
 /// - No sampling: every point is passed on. [`read_all`](Self::read_all) applies the
@@ -129,6 +130,18 @@ impl RunReader {
     /// were read. Errors as described on [`RunReader`]: the points before the error have been
     /// passed to `f`, and a later call reads on.
     pub fn read_new(&mut self, mut f: impl FnMut(&str, Sample)) -> Result<u64> {
+        self.read_files(&mut Decoded(&mut f))
+    }
+
+    /// Like [`read_new`](Self::read_new), but without decoding the values: `f` is called with
+    /// each point's tag, kind and step. What a listing or an index of a run needs, at a
+    /// fraction of the cost for large values (images, histograms). Reading state is shared
+    /// with `read_new`: a point scanned is not read again.
+    pub fn scan_new(&mut self, mut f: impl FnMut(&str, Kind, i64)) -> Result<u64> {
+        self.read_files(&mut Scanned(&mut f))
+    }
+
+    fn read_files(&mut self, visit: &mut impl Visit) -> Result<u64> {
         let names = event_files(&self.dir)?;
         // Files no longer listed are dropped; the others keep their state.
         let mut old = std::mem::take(&mut self.files);
@@ -160,7 +173,7 @@ impl RunReader {
                     }
                 };
                 records += 1;
-                let outcome = read_payload(payload, &mut self.tags, self.filter.as_mut(), &mut f)
+                let outcome = read_payload(payload, &mut self.tags, self.filter.as_mut(), visit)
                     .map_err(|e| match e {
                         PayloadError::Decode(source) => Error::Decode {
                             path: path.to_path_buf(),
@@ -228,11 +241,47 @@ enum PayloadError {
     Invalid { tag: String, reason: String },
 }
 
-fn read_payload(
+/// What [`read_payload`] passes each point to: a decoded [`Sample`], or only its tag, kind
+/// and step.
+trait Visit {
+    const DECODE: bool;
+    fn point(&mut self, tag: &str, kind: Kind, step: i64, wall_time: f64, data: Option<Data>);
+}
+
+struct Decoded<'a, F>(&'a mut F);
+
+impl<F: FnMut(&str, Sample)> Visit for Decoded<'_, F> {
+    const DECODE: bool = true;
+    #[inline(always)]
+    fn point(&mut self, tag: &str, _: Kind, step: i64, wall_time: f64, data: Option<Data>) {
+        if let Some(data) = data {
+            (self.0)(
+                tag,
+                Sample {
+                    step,
+                    wall_time,
+                    data,
+                },
+            );
+        }
+    }
+}
+
+struct Scanned<'a, F>(&'a mut F);
+
+impl<F: FnMut(&str, Kind, i64)> Visit for Scanned<'_, F> {
+    const DECODE: bool = false;
+    #[inline(always)]
+    fn point(&mut self, tag: &str, kind: Kind, step: i64, _: f64, _: Option<Data>) {
+        (self.0)(tag, kind, step);
+    }
+}
+
+fn read_payload<V: Visit>(
     payload: &[u8],
     tags: &mut Tags,
     mut filter: Option<&mut Filter>,
-    f: &mut impl FnMut(&str, Sample),
+    visit: &mut V,
 ) -> std::result::Result<(), PayloadError> {
     let mut wants = |tag: &str, kind: Kind| filter.as_mut().is_none_or(|w| w(tag, kind));
     // Most records of a long run are one simple_value: read those without building an Event.
@@ -240,21 +289,15 @@ fn read_payload(
         if let Ok(tag) = std::str::from_utf8(tag) {
             if wants(tag, Kind::Scalars) {
                 let data = Data::Scalar(f64::from(x));
-                f(
-                    tag,
-                    Sample {
-                        step,
-                        wall_time,
-                        data,
-                    },
-                );
+                visit.point(tag, Kind::Scalars, step, wall_time, Some(data));
             }
             return Ok(());
         }
     }
     let event = Event::decode(payload).map_err(PayloadError::Decode)?;
     let (step, wall_time) = (event.step, event.wall_time);
-    let graph = |kind, bytes| Data::Graph(Box::new(Graph { kind, bytes }));
+    let mut invalid = None;
+    let graph = |kind, bytes| Some(Data::Graph(Box::new(Graph { kind, bytes })));
     match event.what {
         Some(What::Summary(s)) => {
             for v in &s.value {
@@ -264,47 +307,32 @@ fn read_payload(
                 if !wants(&v.tag, kind) {
                     continue;
                 }
-                let data = tags
-                    .decode(kind, v)
-                    .map_err(|reason| PayloadError::Invalid {
-                        tag: v.tag.clone(),
-                        reason,
-                    })?;
-                if let Some(data) = data {
-                    f(
-                        &v.tag,
-                        Sample {
-                            step,
-                            wall_time,
-                            data,
-                        },
-                    );
+                if !V::DECODE {
+                    visit.point(&v.tag, kind, step, wall_time, None);
+                    continue;
+                }
+                match tags.decode(kind, v) {
+                    Ok(data @ Some(_)) => visit.point(&v.tag, kind, step, wall_time, data),
+                    Ok(None) => {}
+                    // The event's other values are still read; the first bad one is reported.
+                    Err(reason) => {
+                        invalid.get_or_insert(PayloadError::Invalid {
+                            tag: v.tag.clone(),
+                            reason,
+                        });
+                    }
                 }
             }
         }
         Some(What::GraphDef(bytes)) if wants(RUN_GRAPH_TAG, Kind::Graphs) => {
             let data = graph(GraphKind::GraphDef, bytes);
-            f(
-                RUN_GRAPH_TAG,
-                Sample {
-                    step,
-                    wall_time,
-                    data,
-                },
-            );
+            visit.point(RUN_GRAPH_TAG, Kind::Graphs, step, wall_time, data);
         }
         Some(What::TaggedRunMetadata(t)) if wants(&t.tag, Kind::Graphs) => {
             let data = graph(GraphKind::RunMetadata, t.run_metadata);
-            f(
-                &t.tag,
-                Sample {
-                    step,
-                    wall_time,
-                    data,
-                },
-            );
+            visit.point(&t.tag, Kind::Graphs, step, wall_time, data);
         }
         _ => {}
     }
-    Ok(())
+    invalid.map_or(Ok(()), Err)
 }

@@ -1,5 +1,6 @@
 //! `tbw export`: every point of the selected series, as CSV or JSON lines.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,7 +50,6 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
             p.set_message(run.name.clone());
         }
         writer.set_run(&run.name);
-        let mut reader = run.reader()?.with_filter(o.select.filter());
         let mut io_error = None;
         let mut points = 0u64;
         let mut on_point = || {
@@ -60,33 +60,50 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
                 }
             }
         };
-        let result = if o.purge {
-            let mut series = Series::default();
-            let r = reader_loop(&mut reader, |tag, s| {
-                on_point();
-                series.push(tag, s);
-            });
-            for (tag, samples) in series.finish() {
-                for s in &samples {
-                    if io_error.is_none() {
-                        io_error = writer.write(&mut out, &tag, s).err();
-                    }
-                }
+        let mut errors = Vec::new();
+        // With restart handling, a first pass finds which points survive (tags and steps
+        // only, nothing decoded); the second streams them. Memory: a few bytes per point
+        // of the series asked for, whatever their values hold.
+        let mut survivors = match o.purge {
+            true => {
+                let mut scan = run.reader()?.with_filter(o.select.filter());
+                let mut index = Survivors::default();
+                errors.extend(scan_loop(&mut scan, |tag, _, step| index.scan(tag, step)));
+                // The second pass reports the same damage again: say it once.
+                errors.clear();
+                Some(index)
             }
-            r
-        } else {
-            reader_loop(&mut reader, |tag, s| {
+            false => None,
+        };
+        let mut reader = run.reader()?.with_filter(o.select.filter());
+        let survivors_cell = std::cell::RefCell::new(survivors.as_mut());
+        let result = reader_loop_with(
+            &mut reader,
+            |tag, s| {
                 on_point();
-                if io_error.is_none() {
+                let keep = survivors_cell
+                    .borrow_mut()
+                    .as_mut()
+                    .is_none_or(|sv| sv.keep(tag));
+                if keep && io_error.is_none() {
                     io_error = writer.write(&mut out, tag, &s).err();
                 }
-            })
-        };
+            },
+            |e| {
+                // A value that did not decode was numbered by the first pass: count it.
+                if let tensorboard_writer::Error::InvalidSummary { tag, .. } = e {
+                    if let Some(sv) = survivors_cell.borrow_mut().as_mut() {
+                        sv.keep(tag);
+                    }
+                }
+            },
+        );
         if let Some(e) = io_error {
             return Err(e.into());
         }
+        errors.extend(result);
         // Corruption in one file: say so, export the rest, fail at the end.
-        for e in result {
+        for e in errors {
             match &progress {
                 Some(p) => p.suspend(|| eprintln!("tbw: {e}")),
                 None => eprintln!("tbw: {e}"),
@@ -107,14 +124,50 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
 /// Reads a run to its end. Damage ends the reading of its own file only (the reader reports
 /// it once and reads the other files on the next call), and a value of the wrong form skips
 /// its record: both are collected and reading goes on. Other errors end the run.
-pub fn reader_loop(
+/// [`reader_loop`] for [`RunReader::scan_new`].
+pub fn scan_loop(
     reader: &mut RunReader,
-    mut f: impl FnMut(&str, Sample),
+    mut f: impl FnMut(&str, tensorboard_writer::reader::Kind, i64),
 ) -> Vec<tensorboard_writer::Error> {
     use tensorboard_writer::Error;
     let mut errors = Vec::new();
     loop {
-        match reader.read_new(&mut f) {
+        match reader.scan_new(&mut f) {
+            Ok(_) => return errors,
+            Err(
+                e @ (Error::CorruptRecord { .. }
+                | Error::Decode { .. }
+                | Error::InvalidSummary { .. }),
+            ) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                return errors;
+            }
+        }
+    }
+}
+
+pub fn reader_loop(
+    reader: &mut RunReader,
+    f: impl FnMut(&str, Sample),
+) -> Vec<tensorboard_writer::Error> {
+    reader_loop_with(reader, f, |_| {})
+}
+
+/// [`reader_loop`], calling `on_error` with each error as it happens.
+fn reader_loop_with(
+    reader: &mut RunReader,
+    mut f: impl FnMut(&str, Sample),
+    mut on_error: impl FnMut(&tensorboard_writer::Error),
+) -> Vec<tensorboard_writer::Error> {
+    use tensorboard_writer::Error;
+    let mut errors = Vec::new();
+    loop {
+        let r = reader.read_new(&mut f);
+        if let Err(e) = &r {
+            on_error(e);
+        }
+        match r {
             Ok(_) => return errors,
             Err(
                 e @ (Error::CorruptRecord { .. }
@@ -159,40 +212,76 @@ fn progress_bar(runs: &[Run]) -> Result<Option<ProgressBar>, Failure> {
     Ok(Some(bar))
 }
 
-/// A run's series by tag, with TensorBoard's data server rule for steps that go back.
+/// Which points of a run survive TensorBoard's data server rule for steps that go back (a
+/// point at step `s` replaces the points of its series at steps `≥ s` before it): the first
+/// pass numbers each series' points and keeps the survivors' numbers (the rule only ever
+/// drops from the end, so they form a stack); the second pass counts again and keeps those.
 #[derive(Default)]
-struct Series {
-    series: Vec<(String, Vec<Sample>)>,
-    index: std::collections::HashMap<String, usize>,
+struct Survivors {
+    series: Vec<SeriesIndex>,
+    by_tag: HashMap<String, usize>,
+    /// The series of the last point: consecutive points mostly share a tag.
     last: usize,
 }
 
-impl Series {
-    fn push(&mut self, tag: &str, s: Sample) {
+#[derive(Default)]
+struct SeriesIndex {
+    tag: String,
+    /// (number of the point in its series, step), in order.
+    stack: Vec<(u32, i64)>,
+    /// Points numbered by the first pass.
+    count: u32,
+    /// Points met by the second pass.
+    seen: u32,
+    /// The second pass: the next entry of `stack` to meet.
+    next: usize,
+}
+
+impl Survivors {
+    fn series(&mut self, tag: &str) -> Option<&mut SeriesIndex> {
         let at = match self.series.get(self.last) {
-            Some((t, _)) if t == tag => self.last,
-            _ => match self.index.get(tag) {
+            Some(s) if s.tag == tag => self.last,
+            _ => match self.by_tag.get(tag) {
                 Some(&at) => at,
                 None => {
-                    self.index.insert(tag.to_string(), self.series.len());
-                    self.series.push((tag.to_string(), Vec::new()));
+                    self.by_tag.insert(tag.to_string(), self.series.len());
+                    self.series.push(SeriesIndex {
+                        tag: tag.to_string(),
+                        ..SeriesIndex::default()
+                    });
                     self.series.len() - 1
                 }
             },
         };
         self.last = at;
-        if let Some((_, points)) = self.series.get_mut(at) {
-            while points.last().is_some_and(|p| p.step >= s.step) {
-                points.pop();
+        self.series.get_mut(at)
+    }
+
+    fn scan(&mut self, tag: &str, step: i64) {
+        if let Some(s) = self.series(tag) {
+            while s.stack.last().is_some_and(|&(_, last)| last >= step) {
+                s.stack.pop();
             }
-            points.push(s);
+            s.stack.push((s.count, step));
+            s.count += 1;
         }
     }
 
-    /// The series in tag order.
-    fn finish(mut self) -> Vec<(String, Vec<Sample>)> {
-        self.series.sort_by(|a, b| a.0.cmp(&b.0));
-        self.series
+    /// Whether the next point of `tag` (second pass) survives; it is counted either way.
+    fn keep(&mut self, tag: &str) -> bool {
+        let Some(s) = self.series(tag) else {
+            return false;
+        };
+        let n = s.seen;
+        s.seen += 1;
+        match s.stack.get(s.next) {
+            Some(&(at, _)) if at == n => {
+                s.next += 1;
+                true
+            }
+            // Points appended after the first pass (a live run): not part of this export.
+            _ => false,
+        }
     }
 }
 
@@ -244,7 +333,7 @@ impl PointWriter {
                 line.extend_from_slice(b",\"kind\":\"");
                 line.extend_from_slice(kind.as_bytes());
                 line.extend_from_slice(b"\",\"step\":");
-                let _ = write!(line, "{}", s.step);
+                json::integer(line, s.step);
                 json::key(line, "wall_time");
                 json::number(line, s.wall_time);
                 members(line, &s.data, self.blobs);
@@ -256,7 +345,9 @@ impl PointWriter {
                 csv_field(line, tag.as_bytes());
                 line.push(b',');
                 line.extend_from_slice(kind.as_bytes());
-                let _ = write!(line, ",{},", s.step);
+                line.push(b',');
+                json::integer(line, s.step);
+                line.push(b',');
                 csv_number(line, s.wall_time);
                 line.push(b',');
                 match &s.data {
@@ -280,7 +371,7 @@ impl PointWriter {
 
 fn csv_number(line: &mut Vec<u8>, x: f64) {
     if x.is_finite() {
-        let _ = write!(line, "{x:?}");
+        line.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
     } else if x.is_nan() {
         line.extend_from_slice(b"NaN");
     } else if x > 0.0 {

@@ -5,6 +5,11 @@
 
 use std::io::Write;
 
+/// An integer's decimal text.
+pub fn integer(out: &mut Vec<u8>, x: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes());
+}
+
 pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -33,9 +38,9 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
 
 pub fn number(out: &mut Vec<u8>, x: f64) {
     if x.is_finite() {
-        // The shortest text that reads back as the same f64 (Debug: with an exponent for
-        // very large and very small numbers, where Display writes every digit).
-        let _ = write!(out, "{x:?}");
+        // The shortest text that reads back as the same f64, with an exponent for very large
+        // and very small numbers.
+        out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
     } else if x.is_nan() {
         out.extend_from_slice(b"\"NaN\"");
     } else if x > 0.0 {

@@ -1,12 +1,12 @@
 //! `tbw ls`: runs, tags, kinds, point counts and step ranges.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
 use tensorboard_writer::reader::{read_embeddings, Kind, Logdir};
 
-use crate::export::reader_loop;
+use crate::export::scan_loop;
 use crate::{Failure, Selection};
 
 struct Row {
@@ -21,18 +21,22 @@ pub fn run(logdir: &Path, select: &Selection) -> Result<u8, Failure> {
     let mut table: Vec<[String; 5]> = Vec::new();
     let mut failed = false;
     for run in runs.iter().filter(|r| select.wants_run(&r.name)) {
-        let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+        let mut rows: HashMap<String, Row> = HashMap::new();
         let mut reader = run.reader()?.with_filter(select.filter());
-        for e in reader_loop(&mut reader, |tag, s| {
-            let row = rows.entry(tag.to_string()).or_insert_with(|| Row {
-                kind: s.data.kind().name().to_string(),
-                points: 0,
-                first: s.step,
-                last: s.step,
-            });
+        // Tags, kinds and steps only: nothing is decoded.
+        for e in scan_loop(&mut reader, |tag, kind, step| {
+            let row = match rows.get_mut(tag) {
+                Some(row) => row,
+                None => rows.entry(tag.to_string()).or_insert(Row {
+                    kind: kind.name().to_string(),
+                    points: 0,
+                    first: step,
+                    last: step,
+                }),
+            };
             row.points += 1;
-            row.first = row.first.min(s.step);
-            row.last = row.last.max(s.step);
+            row.first = row.first.min(step);
+            row.last = row.last.max(step);
         }) {
             eprintln!("tbw: {e}");
             failed = true;
@@ -64,6 +68,7 @@ pub fn run(logdir: &Path, select: &Selection) -> Result<u8, Failure> {
                 }
             }
         }
+        let rows: BTreeMap<String, Row> = rows.into_iter().collect();
         for (tag, row) in rows {
             let steps = match row.first == row.last {
                 true => row.first.to_string(),

@@ -69,9 +69,10 @@ enum Command {
     },
     /// Export every point (all runs, tags and kinds unless filtered) as CSV or JSON lines.
     ///
-    /// Points are written run by run, tag by tag, in step order. As in TensorBoard, a point
-    /// whose step goes back (a restarted run) replaces the points of its series at that
-    /// step and after; `--no-purge` writes every point as written instead, streaming.
+    /// Points are written run by run, in the order they were written. As in TensorBoard's
+    /// data server, a point whose step goes back (a restarted run) replaces the points of
+    /// its series at that step and after (a first pass over the run finds them);
+    /// `--no-purge` writes every point as written instead, in one pass.
     /// Non-finite values are written as the strings "NaN", "Infinity", "-Infinity" in JSON.
     Export {
         /// The logdir.

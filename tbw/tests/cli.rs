@@ -75,7 +75,13 @@ fn export_writes_every_scalar_in_both_formats() {
             want.push((tag.clone(), p["step"].as_i64().unwrap(), v));
         }
     }
+    want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let logdir = dir.join("logdir");
+    // Points come in the order written; compared by tag and step.
+    let sorted = |mut v: Vec<(String, i64, String)>| {
+        v.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        v
+    };
 
     let o = tbw(&["export", path(&logdir), "--format", "jsonl"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -95,7 +101,7 @@ fn export_writes_every_scalar_in_both_formats() {
             value,
         ));
     }
-    assert_eq!(got, want);
+    assert_eq!(sorted(got), want);
 
     let o = tbw(&["export", path(&logdir), "-f", "csv"]);
     assert!(o.status.success());
@@ -108,7 +114,7 @@ fn export_writes_every_scalar_in_both_formats() {
             (f[1].to_string(), f[3].parse().unwrap(), f[5].to_string())
         })
         .collect();
-    assert_eq!(got, want);
+    assert_eq!(sorted(got), want);
 }
 
 #[test]

@@ -241,3 +241,28 @@ fn nested_runs_and_the_root_are_runs() {
         Err(Error::ReadFailed { .. })
     ));
 }
+
+/// `scan_new` sees the same points as `read_new`, without decoding them.
+#[test]
+fn scan_new_sees_what_read_new_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    for step in 0..5u32 {
+        w.add_scalar("loss", 1.0f32, step).unwrap();
+        w.add_histogram("w", &[1.0f32, 2.0], step).unwrap();
+        w.add_text("note", "x", step).unwrap();
+    }
+    w.close().unwrap();
+    let mut read = Vec::new();
+    RunReader::open(dir.path())
+        .unwrap()
+        .read_new(|tag, s| read.push((tag.to_string(), s.data.kind(), s.step)))
+        .unwrap();
+    let mut scanned = Vec::new();
+    RunReader::open(dir.path())
+        .unwrap()
+        .scan_new(|tag, kind, step| scanned.push((tag.to_string(), kind, step)))
+        .unwrap();
+    assert_eq!(read.len(), 15);
+    assert_eq!(scanned, read);
+}
