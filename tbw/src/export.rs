@@ -428,6 +428,7 @@ fn members(out: &mut Vec<u8>, data: &Data, blobs: bool) {
                 json::numbers(out, &[b.left, b.right, b.count]);
             }
             out.push(b']');
+            // The older form's statistics, as written (what tbparse returns too).
             if let Some(l) = &h.legacy {
                 for (k, v) in [
                     ("min", l.min),
@@ -439,10 +440,10 @@ fn members(out: &mut Vec<u8>, data: &Data, blobs: bool) {
                     json::key(out, k);
                     json::number(out, v);
                 }
-                json::key(out, "bucket_limit");
-                json::numbers(out, &l.bucket_limit);
-                json::key(out, "bucket");
-                json::numbers(out, &l.bucket);
+                // bucket_limit and bucket are the buckets' right edges and counts: not
+                // written twice.
+                json::key(out, "form");
+                json::string(out, "histo");
             }
         }
         Data::Images(images) => {

@@ -13,8 +13,8 @@ Compared:
               tbparse reads; values bit for bit as float32
   histograms  every histogram of tbparse's `.histograms` (the older `histo` form, the only
               one it reads) has a tbw point with the same run, tag, step, wall time, min,
-              max, num, sum, sum_squares, bucket limits and counts; and tbw has no other
-              `histo` histogram
+              max, num, sum, sum_squares, bucket limits (tbw's right edges) and counts; and
+              tbw has no other `histo` histogram
   images      every image of tbparse's raw image events (the older `image` form;
               `.images` itself needs TensorFlow to decode the pixels) has a tbw point with
               the same run, tag, step, wall time, width, height and encoded bytes
@@ -99,7 +99,7 @@ def main():
     # --- histograms (histo form)
     tbw_histo = {}
     for p in points:
-        if p["kind"] == "histograms" and "bucket_limit" in p:
+        if p["kind"] == "histograms" and p.get("form") == "histo":
             key = (p["run"], p["tag"], p["step"], p["wall_time"])
             tbw_histo.setdefault(key, []).append(p)
     n = 0
@@ -114,8 +114,10 @@ def main():
             cands = tbw_histo.get(key, [])
             match = None
             for p in cands:
-                if (p["bucket_limit"] == [number(x) for x in row["limits"]]
-                        and p["bucket"] == [number(x) for x in row["counts"]]
+                # tbw's buckets are [left, right, count]; the histo form's bucket_limit
+                # and bucket are their right edges and counts.
+                if ([number(b[1]) for b in p["buckets"]] == [float(x) for x in row["limits"]]
+                        and [number(b[2]) for b in p["buckets"]] == [float(x) for x in row["counts"]]
                         and all(number(p[k]) == float(row[k]) or
                                 (math.isnan(number(p[k])) and math.isnan(float(row[k])))
                                 for k in ("min", "max", "num", "sum", "sum_squares"))):
