@@ -47,6 +47,7 @@ pub use run::{Filter, RunReader, RunSeries, Sample};
 #[doc(hidden)]
 pub use scalars::fast_decode_accepts;
 pub use scalars::{read_scalars, ScalarPoint, ScalarReader, ScalarRef, ScalarSeries};
+pub use text::Text;
 
 #[cfg(test)]
 mod tests {

@@ -138,10 +138,10 @@ impl TagPlugins {
 ///
 /// It yields what [`read_scalars`] collects (`simple_value`s, and one-element float or
 /// double tensors of tags whose metadata names the `scalars` plugin), as [`ScalarRef`]s,
-/// and checks everything [`EventReader`] checks: both checksums of every record, and that
+/// and checks everything [`EventReader`](super::EventReader) checks: both checksums of every record, and that
 /// every payload is a valid `Event` (a payload prost would reject is an
 /// [`Error::Decode`], with prost's own message). Ends of reading are reported as by
-/// [`EventReader::read_event`]: `Ok` at the end of the file, [`Error::Truncated`] for an
+/// [`EventReader::read_event`](super::EventReader::read_event): `Ok` at the end of the file, [`Error::Truncated`] for an
 /// incomplete final record (call again once the file has grown), and
 /// [`Error::CorruptRecord`] or [`Error::Decode`] for damage, which every later call
 /// reports again.
