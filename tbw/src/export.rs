@@ -54,7 +54,7 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
         let mut points = 0u64;
         let mut on_point = || {
             points += 1;
-            if points % (1 << 16) == 0 {
+            if points % 1024 == 0 {
                 if let Some(p) = &progress {
                     p.set_message(format!("{}: {points} points", run.name));
                 }
