@@ -110,18 +110,25 @@ fi
 cat "$DIR/tbw.tsv" "$DIR/peers.tsv" >"$DIR/results.tsv"
 
 echo
-echo "ratios (time of the peer / time of tbw export -f csv, same logdir):"
+echo "ratios (the peer's median time / tbw's):"
 awk -F'\t' '
     { split($1, a, ": "); t[a[1] SUBSEP a[2]] = $2 }
     END {
-        for (d in t) {}
-        split("scalars-1m hist-10k", ds, " ")
-        for (i = 1; i <= 2; i++) {
-            base = t[ds[i] SUBSEP "tbw export -f csv"]
-            for (k in t) {
-                split(k, p, SUBSEP)
-                if (p[1] == ds[i] && base > 0)
-                    printf "  %-12s %-40s %8.1fx\n", ds[i], p[2], t[k] / base
+        n = split("scalars-1m hist-10k", ds, " ")
+        for (i = 1; i <= n; i++) {
+            d = ds[i]
+            k = (d == "hist-10k") ? "histograms" : "scalars"
+            tp = t[d SUBSEP "tbparse ." k " to_csv"]
+            ti = t[d SUBSEP "tensorboard --inspect"]
+            for (f = 1; f <= 2; f++) {
+                fmt = (f == 1) ? "csv" : "jsonl"
+                te = t[d SUBSEP "tbw export -f " fmt]
+                if (te > 0 && tp > 0)
+                    printf "  %-11s tbparse / tbw export -f %-5s %8.1fx\n", d, fmt, tp / te
             }
+            te = t[d SUBSEP "tbw export -f csv"]
+            tl = t[d SUBSEP "tbw ls"]
+            if (te > 0 && ti > 0) printf "  %-11s tensorboard --inspect / tbw export -f csv %8.1fx\n", d, ti / te
+            if (tl > 0 && ti > 0) printf "  %-11s tensorboard --inspect / tbw ls %8.1fx\n", d, ti / tl
         }
     }' "$DIR/results.tsv"
