@@ -87,7 +87,7 @@ pub(crate) fn audio_from_tensor(t: &TensorProto) -> Result<Vec<Audio>, String> {
         [k] if usize::try_from(*k).ok() == Some(s.len()) => {
             Ok(s.iter().map(|e| clip(e, b"")).collect())
         }
-        [k, 2] if usize::try_from(*k).ok().map(|k| k * 2) == Some(s.len()) => Ok(s
+        [k, 2] if usize::try_from(*k).ok().and_then(|k| k.checked_mul(2)) == Some(s.len()) => Ok(s
             .chunks_exact(2)
             .filter_map(|pair| match pair {
                 [e, label] => Some(clip(e, label)),

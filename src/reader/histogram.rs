@@ -44,7 +44,7 @@ impl Histogram {
         let values = tensor_values::numbers(t)
             .ok_or_else(|| "histogram tensor is not numeric".to_string())?;
         let rows_ok = match shape.as_slice() {
-            [k, 3] => usize::try_from(*k).ok().map(|k| k * 3) == Some(values.len()),
+            [k, 3] => usize::try_from(*k).ok().and_then(|k| k.checked_mul(3)) == Some(values.len()),
             [0] => values.is_empty(),
             _ => false,
         };

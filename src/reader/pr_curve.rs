@@ -26,7 +26,9 @@ impl PrCurve {
         let v = tensor_values::numbers(t)
             .ok_or_else(|| "PR curve tensor is not numeric".to_string())?;
         let n = match shape.as_slice() {
-            [6, n] => usize::try_from(*n).ok().filter(|n| n * 6 == v.len()),
+            [6, n] => usize::try_from(*n)
+                .ok()
+                .filter(|n| n.checked_mul(6) == Some(v.len())),
             _ => None,
         }
         .ok_or_else(|| format!("PR curve tensor of shape {shape:?}, not [6, N]"))?;

@@ -79,10 +79,15 @@ pub(crate) fn numbers(t: &TensorProto) -> Option<Vec<f64>> {
     Some(expand(v, &shape(t)))
 }
 
+/// The most elements a one-value tensor is expanded to: a shape read from a damaged or hostile
+/// file must not make the reader allocate without bound (a larger one is left as it is, and
+/// its reader refuses it for its size).
+const MAX_EXPANDED: usize = 1 << 20;
+
 /// TensorFlow writes a tensor whose elements are all equal as one value for the whole shape.
 fn expand<T: Clone>(v: Vec<T>, shape: &[i64]) -> Vec<T> {
     match (v.as_slice(), element_count(shape)) {
-        ([one], Some(n)) if n > 1 => vec![one.clone(); n],
+        ([one], Some(n)) if n > 1 && n <= MAX_EXPANDED => vec![one.clone(); n],
         _ => v,
     }
 }

@@ -266,3 +266,64 @@ fn scan_new_sees_what_read_new_reads() {
     assert_eq!(read.len(), 15);
     assert_eq!(scanned, read);
 }
+
+/// A value whose tensor does not have its plugin's form is an error naming the file, the
+/// record and the tag, and the event's other values are still read. A huge shape with one
+/// value (TensorFlow's compact form) is not expanded without bound.
+#[test]
+fn a_malformed_value_is_an_error_and_its_neighbours_are_read() {
+    use tensorboard_writer::proto::{
+        self, summary::value::Value as V, summary_metadata::PluginData, tensor_shape_proto::Dim,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path()).unwrap();
+    let bad = proto::summary::Value {
+        tag: "bad".into(),
+        metadata: Some(proto::SummaryMetadata {
+            plugin_data: Some(PluginData {
+                plugin_name: "histograms".into(),
+                content: Vec::new(),
+            }),
+            data_class: proto::DataClass::Tensor as i32,
+            ..Default::default()
+        }),
+        value: Some(V::Tensor(proto::TensorProto {
+            dtype: proto::DataType::DtDouble as i32,
+            tensor_shape: Some(proto::TensorShapeProto {
+                dim: [1i64 << 40, 3]
+                    .iter()
+                    .map(|&size| Dim {
+                        size,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }),
+            double_val: vec![1.0],
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    w.step(3u32)
+        .value(&bad)
+        .scalar("good", 0.5f32)
+        .write()
+        .unwrap();
+    w.add_scalar("after", 1.0f32, 4u32).unwrap();
+    w.close().unwrap();
+
+    let mut reader = RunReader::open(dir.path()).unwrap();
+    let mut tags = Vec::new();
+    match reader.read_new(|tag, _| tags.push(tag.to_string())) {
+        Err(Error::InvalidSummary { tag, offset, .. }) => {
+            assert_eq!(tag, "bad");
+            assert!(offset > 0);
+        }
+        other => panic!("expected InvalidSummary, got {other:?}"),
+    }
+    assert_eq!(tags, ["good"], "the event's other value");
+    reader
+        .read_new(|tag, _| tags.push(tag.to_string()))
+        .unwrap();
+    assert_eq!(tags, ["good", "after"], "reading goes on after the record");
+}
