@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 use tensorboard_writer::proto::chart::Content;
 use tensorboard_writer::reader::{
-    Data, GraphKind, HParamValue, HParamsRecord, Logdir, MeshComponent, Run, RunReader, Sample,
+    read_embeddings, Data, EmbeddingEntry, GraphKind, HParamValue, HParamsRecord, Logdir,
+    MeshComponent, Run, RunReader, Sample,
 };
 
 use crate::{base64, json, Failure, Format, Selection};
@@ -102,6 +103,18 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
             return Err(e.into());
         }
         errors.extend(result);
+        // The projector's embeddings, from the run's projector_config.pbtxt.
+        match read_embeddings(&run.path) {
+            Ok(embeddings) => {
+                for e in embeddings
+                    .iter()
+                    .filter(|e| o.select.wants_embedding(&e.tensor_name))
+                {
+                    writer.write_embedding(&mut out, e)?;
+                }
+            }
+            Err(e) => errors.push(e),
+        }
         // Corruption in one file: say so, export the rest, fail at the end.
         for e in errors {
             match &progress {
@@ -320,6 +333,60 @@ impl PointWriter {
         }
     }
 
+    /// An embedding of the projector config: no step or wall time (`null` in JSON, empty in
+    /// CSV); its files' paths and its shape.
+    pub fn write_embedding(
+        &mut self,
+        out: &mut impl Write,
+        e: &EmbeddingEntry,
+    ) -> std::io::Result<()> {
+        let members = &mut self.member;
+        members.clear();
+        let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        json::key(members, "tensor_path");
+        json::string(members, &path(&e.tensor_path));
+        json::key(members, "tensor_shape");
+        json::integers(members, e.tensor_shape.iter().map(|&d| i64::from(d)));
+        for (k, v) in [
+            ("metadata_path", &e.metadata_path),
+            ("sprite_path", &e.sprite_path),
+        ] {
+            json::key(members, k);
+            match v {
+                Some(p) => json::string(members, &path(p)),
+                None => members.extend_from_slice(b"null"),
+            }
+        }
+        let line = &mut self.line;
+        line.clear();
+        match self.format {
+            Format::Jsonl => {
+                line.extend_from_slice(b"{\"run\":");
+                line.extend_from_slice(&self.run);
+                json::key(line, "tag");
+                json::string(line, &e.tensor_name);
+                line.extend_from_slice(
+                    b",\"kind\":\"embeddings\",\"step\":null,\"wall_time\":null",
+                );
+                line.extend_from_slice(members);
+                line.extend_from_slice(b"}\n");
+            }
+            Format::Csv => {
+                line.extend_from_slice(&self.run);
+                line.push(b',');
+                csv_field(line, e.tensor_name.as_bytes());
+                line.extend_from_slice(b",embeddings,,,");
+                let mut object = Vec::with_capacity(members.len() + 1);
+                object.push(b'{');
+                object.extend_from_slice(&members[1..]);
+                object.push(b'}');
+                csv_field(line, &object);
+                line.push(b'\n');
+            }
+        }
+        out.write_all(line)
+    }
+
     pub fn write(&mut self, out: &mut impl Write, tag: &str, s: &Sample) -> std::io::Result<()> {
         let line = &mut self.line;
         line.clear();
@@ -482,8 +549,7 @@ fn members(out: &mut Vec<u8>, data: &Data, blobs: bool) {
         }
         Data::Text(t) => {
             json::key(out, "shape");
-            let shape: Vec<f64> = t.shape.iter().map(|&d| d as f64).collect();
-            json::numbers(out, &shape);
+            json::integers(out, t.shape.iter().copied());
             json::key(out, "strings");
             json::strings(out, &t.strings);
         }
@@ -579,8 +645,7 @@ fn members(out: &mut Vec<u8>, data: &Data, blobs: bool) {
                 },
             );
             json::key(out, "shape");
-            let shape: Vec<f64> = m.shape.iter().map(|&d| d as f64).collect();
-            json::numbers(out, &shape);
+            json::integers(out, m.shape.iter().copied());
             json::key(out, "values");
             json::numbers(out, &m.values);
             json::key(out, "json_config");
@@ -591,13 +656,12 @@ fn members(out: &mut Vec<u8>, data: &Data, blobs: bool) {
             json::string(out, plugin);
             json::key(out, "dtype");
             let _ = write!(out, "{}", tensor.dtype);
-            let dims: Vec<f64> = tensor
+            let dims = tensor
                 .tensor_shape
-                .as_ref()
-                .map(|s| s.dim.iter().map(|d| d.size as f64).collect())
-                .unwrap_or_default();
+                .iter()
+                .flat_map(|s| s.dim.iter().map(|d| d.size));
             json::key(out, "shape");
-            json::numbers(out, &dims);
+            json::integers(out, dims);
             if !tensor.tensor_content.is_empty() {
                 json::key(out, "tensor_content");
                 out.push(b'"');

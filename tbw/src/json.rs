@@ -61,6 +61,17 @@ pub fn numbers(out: &mut Vec<u8>, xs: &[f64]) {
     out.push(b']');
 }
 
+pub fn integers(out: &mut Vec<u8>, xs: impl IntoIterator<Item = i64>) {
+    out.push(b'[');
+    for (i, x) in xs.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        integer(out, x);
+    }
+    out.push(b']');
+}
+
 pub fn strings<S: AsRef<str>>(out: &mut Vec<u8>, xs: &[S]) {
     out.push(b'[');
     for (i, x) in xs.iter().enumerate() {

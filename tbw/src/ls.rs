@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
-use tensorboard_writer::reader::{read_embeddings, Kind, Logdir};
+use tensorboard_writer::reader::{read_embeddings, Logdir};
 
 use crate::export::scan_loop;
 use crate::{Failure, Selection};
@@ -42,30 +42,28 @@ pub fn run(logdir: &Path, select: &Selection) -> Result<u8, Failure> {
             failed = true;
         }
         // Embeddings live in the projector config, beside the event files.
-        if select.kinds.is_empty() {
-            match read_embeddings(&run.path) {
-                Ok(embeddings) => {
-                    for e in embeddings.iter().filter(|e| {
-                        select.wants_series(&e.tensor_name, Kind::Tensors) || select.tags.is_empty()
-                    }) {
-                        let shape: Vec<String> =
-                            e.tensor_shape.iter().map(u32::to_string).collect();
-                        table.push([
-                            run.name.clone(),
-                            e.tensor_name.clone(),
-                            "embeddings".into(),
-                            "1".into(),
-                            match shape.is_empty() {
-                                true => "-".into(),
-                                false => format!("shape {}", shape.join("x")),
-                            },
-                        ]);
-                    }
+        match read_embeddings(&run.path) {
+            Ok(embeddings) => {
+                for e in embeddings
+                    .iter()
+                    .filter(|e| select.wants_embedding(&e.tensor_name))
+                {
+                    let shape: Vec<String> = e.tensor_shape.iter().map(u32::to_string).collect();
+                    table.push([
+                        run.name.clone(),
+                        e.tensor_name.clone(),
+                        "embeddings".into(),
+                        "1".into(),
+                        match shape.is_empty() {
+                            true => "-".into(),
+                            false => format!("shape {}", shape.join("x")),
+                        },
+                    ]);
                 }
-                Err(e) => {
-                    eprintln!("tbw: {e}");
-                    failed = true;
-                }
+            }
+            Err(e) => {
+                eprintln!("tbw: {e}");
+                failed = true;
             }
         }
         let rows: BTreeMap<String, Row> = rows.into_iter().collect();

@@ -43,9 +43,9 @@ pub struct Selection {
     #[arg(long = "tag", value_name = "PATTERN")]
     pub tags: Vec<String>,
     /// Only series of KIND: scalars, histograms, images, audio, text, pr_curves, hparams,
-    /// graphs, custom_scalars, meshes, tensors (repeatable, or comma-separated).
+    /// graphs, custom_scalars, meshes, tensors, embeddings (repeatable, or comma-separated).
     #[arg(long = "kind", value_name = "KIND", value_delimiter = ',')]
-    pub kinds: Vec<tensorboard_writer::reader::Kind>,
+    pub kinds: Vec<select::KindArg>,
 }
 
 /// Output formats of `export` and `tail`.

@@ -4,6 +4,31 @@ use tensorboard_writer::reader::Kind;
 
 use crate::Selection;
 
+/// A `--kind`: a kind of series in the event files, or the projector's embeddings (read from
+/// `projector_config.pbtxt`, not from event files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindArg {
+    Series(Kind),
+    Embeddings,
+}
+
+impl std::str::FromStr for KindArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "embeddings" => Ok(KindArg::Embeddings),
+            s => s.parse().map(KindArg::Series).map_err(|_| {
+                let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown kind {s:?} (one of: {}, embeddings)",
+                    names.join(", ")
+                )
+            }),
+        }
+    }
+}
+
 /// `*` matches any run of characters, `?` any one character; everything else itself.
 pub fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
@@ -39,8 +64,17 @@ impl Selection {
     }
 
     pub fn wants_series(&self, tag: &str, kind: Kind) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&kind))
-            && (self.tags.is_empty() || self.tags.iter().any(|p| glob(p, tag)))
+        (self.kinds.is_empty() || self.kinds.contains(&KindArg::Series(kind)))
+            && self.wants_tag(tag)
+    }
+
+    pub fn wants_tag(&self, tag: &str) -> bool {
+        self.tags.is_empty() || self.tags.iter().any(|p| glob(p, tag))
+    }
+
+    /// Whether the projector's embeddings are asked for (named by their tensor name).
+    pub fn wants_embedding(&self, name: &str) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&KindArg::Embeddings)) && self.wants_tag(name)
     }
 
     /// The series filter for a `RunReader` (owned: the reader keeps it).

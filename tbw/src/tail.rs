@@ -25,7 +25,7 @@ pub fn run(
         });
     }
     let mut select = select.clone();
-    select.kinds = vec![Kind::Scalars];
+    select.kinds = vec![crate::select::KindArg::Series(Kind::Scalars)];
     let logdir_reader = Logdir::new(logdir);
     let mut readers: BTreeMap<String, RunReader> = BTreeMap::new();
     let mut writer = format.map(|f| PointWriter::new(f, false));

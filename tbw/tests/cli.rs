@@ -311,3 +311,29 @@ fn tail_follows_a_live_run() {
     child.wait().unwrap();
     assert_eq!(lines, ["live  loss  step 1  0.5", "new  acc  step 7  0.25"]);
 }
+
+/// Embeddings come from the run's projector config: listed by `ls`, exported on request.
+#[test]
+fn embeddings_are_listed_and_exported() {
+    let logdir = fixtures().join("readers/tf");
+    let o = tbw(&["export", path(&logdir), "--kind", "embeddings"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    let e = &lines[0];
+    assert_eq!(e["run"], "embeddings/logdir");
+    assert_eq!(e["tag"], "emb");
+    assert_eq!(e["kind"], "embeddings");
+    assert_eq!(e["tensor_shape"], serde_json::json!([4, 3]));
+    let tsv = std::fs::read_to_string(e["tensor_path"].as_str().unwrap()).unwrap();
+    assert_eq!(tsv.lines().count(), 4);
+    assert!(e["metadata_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("embeddings/logdir/metadata.tsv"));
+    let o = tbw(&["export", path(&logdir), "--kind", "scalars"]);
+    assert!(!stdout(&o).contains("\"embeddings\""));
+}
