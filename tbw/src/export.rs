@@ -458,11 +458,12 @@ fn csv_field(line: &mut Vec<u8>, field: &[u8]) {
         return;
     }
     line.push(b'"');
-    for &b in field {
-        if b == b'"' {
-            line.push(b'"');
+    // Quotes doubled, the rest copied in slices.
+    for (i, part) in field.split(|&b| b == b'"').enumerate() {
+        if i > 0 {
+            line.extend_from_slice(b"\"\"");
         }
-        line.push(b);
+        line.extend_from_slice(part);
     }
     line.push(b'"');
 }
