@@ -18,9 +18,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tensorboard_writer::summary::histogram::{Bins, Histogram};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::summary::histogram::{Bins, Histogram};
 
 const N: usize = 1_000_000;
 

@@ -21,11 +21,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tensorboard_rs::summary_writer::SummaryWriter as PeerWriter;
-use tensorboard_writer::summary::image::{encode_png, ImageLayout};
-use tensorboard_writer::summary::video::VideoLayout;
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::summary::image::{ImageLayout, encode_png};
+use tensorboard_writer::summary::video::VideoLayout;
 
 /// A `h`×`w` RGB image (HWC): gradients plus noise of ±8 levels.
 fn photo_like(h: usize, w: usize, seed: u64) -> Vec<u8> {

@@ -18,10 +18,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::projector::{Embedding, Metadata, TensorFormat};
 use tensorboard_writer::summary::image::BatchLayout;
-use tensorboard_writer::SummaryWriter;
 
 /// `n` pseudo-random values, roughly normal with mean 0 and standard deviation 1.
 fn matrix(n: usize, seed: u64) -> Vec<f32> {

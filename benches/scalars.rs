@@ -35,13 +35,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use tensorboard_rs::summary::scalar as peer_scalar;
 use tensorboard_rs::summary_writer::{FileWriter as PeerFileWriter, SummaryWriter as PeerWriter};
-use tensorboard_writer::reader::{read_scalars, EventReader, ScalarReader};
-use tensorboard_writer::record::RecordReader;
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::reader::{EventReader, ScalarReader, read_scalars};
+use tensorboard_writer::record::RecordReader;
 use training_tags::TRAINING_TAGS;
 
 /// Scalars per event in the merged-step benchmark.

@@ -27,20 +27,20 @@
 
 use std::fmt;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::stream::BoxStream;
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::object_store::memory::InMemory;
 use tensorboard_writer::object_store::path::Path as ObjectPath;
 use tensorboard_writer::object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result as OsResult,
 };
-use tensorboard_writer::SummaryWriter;
 
 const STEPS_PER_FLUSH: u32 = 10;
 const FLUSHES_PER_HOUR: u32 = 1800;
@@ -346,7 +346,9 @@ fn table(rt: &Arc<tokio::runtime::Runtime>) {
     );
     let ours = whole_hour(rt, false);
     let whole = whole_hour(rt, true);
-    println!("| upload | bytes logged | bytes uploaded | uploaded / logged | PUTs | wall time per flush |");
+    println!(
+        "| upload | bytes logged | bytes uploaded | uploaded / logged | PUTs | wall time per flush |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, r) in [
         (

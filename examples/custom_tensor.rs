@@ -10,10 +10,10 @@
 //! Run it with `cargo run --example custom_tensor` (optionally followed by a log directory;
 //! default `runs`), then `tensorboard --logdir runs`.
 
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::projector::{Embedding, Metadata};
 use tensorboard_writer::summary::image::ImageBox;
 use tensorboard_writer::tensor::{HostTensor, TensorInput};
-use tensorboard_writer::SummaryWriter;
 
 /// A minimal dense tensor: a shape and `f32` elements, row-major. Real frameworks keep
 /// their data on a device and in many element types; `to_host` is where they copy it out.
@@ -70,11 +70,7 @@ pub fn log_everything(writer: &SummaryWriter, step: u32) -> tensorboard_writer::
     let (t, vh, vw) = (6, 8, 12);
     let video = Dense::from_fn(&[t, 1, vh, vw], |i| {
         let (f, x) = (i / (vh * vw), i % vw);
-        if x / 2 == f {
-            1.0
-        } else {
-            0.0
-        }
+        if x / 2 == f { 1.0 } else { 0.0 }
     });
     writer.add_video_tensor("bar", &video, 4.0, step)?;
 

@@ -13,8 +13,8 @@
 
 use std::io;
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tensorboard_writer::{Sink, SummaryWriter};
@@ -99,7 +99,11 @@ fn child(mib: usize) -> Result<(), Box<dyn std::error::Error>> {
         written.load(Ordering::Relaxed) as f64 / 1e6 / start.elapsed().as_secs_f64(),
         rss_before as f64 / 1024.0,
         hwm_logging as f64 / 1024.0,
-        if peak_pending <= max_pending { "within" } else { "OVER" },
+        if peak_pending <= max_pending {
+            "within"
+        } else {
+            "OVER"
+        },
         (hwm_logging.saturating_sub(rss_before) * 1024) as f64 / max_pending as f64,
     );
     Ok(())

@@ -1,13 +1,13 @@
 #![allow(dead_code)] // each fuzz target uses some of these checks
-                     // The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (cargo fuzz) and
-                     // `tests/reading/fuzz_corpus.rs` (replays the committed corpus in `cargo test`). Every check panics on
-                     // a broken property, which is what a fuzzer reports.
+// The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (cargo fuzz) and
+// `tests/reading/fuzz_corpus.rs` (replays the committed corpus in `cargo test`). Every check panics on
+// a broken property, which is what a fuzzer reports.
 
 use std::io::{self, Read};
 
-use tensorboard_writer::reader::EventReader;
-use tensorboard_writer::record::{encode_record, RecordReader};
 use tensorboard_writer::Error;
+use tensorboard_writer::reader::EventReader;
+use tensorboard_writer::record::{RecordReader, encode_record};
 
 /// The length of a record's header (length + its CRC) and footer (payload CRC).
 const HEADER: usize = 12;
@@ -273,7 +273,7 @@ pub fn check_scalar_input(data: &[u8]) {
 /// path): (tag, step, wall time bits, value bits).
 fn prost_scalars(events: &[tensorboard_writer::proto::Event]) -> Vec<(String, i64, u64, u64)> {
     use std::collections::BTreeMap;
-    use tensorboard_writer::proto::{event, summary::value, DataType};
+    use tensorboard_writer::proto::{DataType, event, summary::value};
     let mut plugin_of: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for e in events {
@@ -332,8 +332,8 @@ fn end_of(r: Result<(), Error>) -> (&'static str, u64) {
 /// ends the same way at the same offset, as prost decoding plus `read_scalars`' rules, whether
 /// the bytes arrive at once or in pieces.
 pub fn check_scalars(data: &[u8]) {
-    use tensorboard_writer::reader::fast_decode_accepts;
     use tensorboard_writer::reader::ScalarReader;
+    use tensorboard_writer::reader::fast_decode_accepts;
 
     let (payloads, _) = read_all(RecordReader::new(data), data.len());
     for p in &payloads {

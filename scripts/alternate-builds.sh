@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compares builds of examples/scalar_timing.rs by many short alternating runs, so that the
+# Compares builds of benches/scalar_timing.rs by many short alternating runs, so that the
 # machine's slow and fast stretches fall on every build alike (BENCHMARKS.md, "the
 # machine's two speeds").
 #

@@ -24,7 +24,7 @@
 #   COMPAT_VENV      venv with tensorboard==2.21.0 (default target/compat-venv;
 #                    created and filled by pip when missing)
 #   COMPAT_LOGDIR,   use this existing logdir and manifest instead of running
-#   COMPAT_MANIFEST  `cargo run --example compat_logdir` (set both);
+#   COMPAT_MANIFEST  `cargo run -p tensorboard-writer-compat` (set both);
 #                    that example writes target/compat/{logdir,manifest.json},
 #                    left in place for inspection
 #   COMPAT_WORKDIR   where the example writes logdir/ and manifest.json
@@ -170,9 +170,9 @@ else
     MANIFEST=$WORKDIR/manifest.json
     rm -rf "$LOGDIR" "$MANIFEST"
     mkdir -p "$(dirname "$LOGDIR")"
-    log "writing logdir with: cargo run ${EXAMPLE_ARGS[*]} --example compat_logdir"
-    "${EXAMPLE_ENV[@]}" cargo run --quiet "${EXAMPLE_ARGS[@]}" --example compat_logdir -- "$LOGDIR" "$MANIFEST" ||
-        abort "the compat_logdir example failed; no loader was checked"
+    log "writing logdir with: cargo run -p tensorboard-writer-compat ${EXAMPLE_ARGS[*]}"
+    "${EXAMPLE_ENV[@]}" cargo run --quiet -p tensorboard-writer-compat "${EXAMPLE_ARGS[@]}" -- "$LOGDIR" "$MANIFEST" ||
+        abort "compat_logdir (tests/compat/logdir) failed; no loader was checked"
 fi
 if [ -n "$S3_PID" ]; then
     stop_s3_server

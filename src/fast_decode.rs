@@ -452,11 +452,7 @@ fn validate(mut c: Cur<'_>, schema: Schema, ctx: u32) -> Res<()> {
 
 #[inline(always)]
 fn expect(wt: u8, want: u8) -> Res<()> {
-    if wt == want {
-        Ok(())
-    } else {
-        Err(Malformed)
-    }
+    if wt == want { Ok(()) } else { Err(Malformed) }
 }
 
 /// A cursor over one message's bytes.

@@ -127,12 +127,12 @@ pub use object_store;
 #[cfg(feature = "object-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub use remote::{
-    UploadStatus, DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
-    DEFAULT_UPLOAD_TIMEOUT,
+    DEFAULT_MAX_SPOOL_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_UPLOADS,
+    DEFAULT_UPLOAD_TIMEOUT, UploadStatus,
 };
 pub use writer::{
-    Step, StepBuilder, SummaryWriter, SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL,
-    DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
+    DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, Step, StepBuilder, SummaryWriter,
+    SummaryWriterBuilder, WRITER_NAME,
 };
 
 /// The README's examples, compiled as doctests so they cannot go stale.

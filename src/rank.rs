@@ -132,7 +132,7 @@ impl Rank {
                 None => {
                     return Err(bad(format!(
                         "{rank_var} is set but {size_var} is not: cannot tell the world size"
-                    )))
+                    )));
                 }
             };
             if rank >= world_size {

@@ -29,7 +29,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-pub use crate::wire::{encode_record, mask_crc, masked_crc32c, FOOTER_LEN, HEADER_LEN};
+pub use crate::wire::{FOOTER_LEN, HEADER_LEN, encode_record, mask_crc, masked_crc32c};
 
 /// Reads records from a byte stream, checking both checksums of each.
 ///

@@ -90,7 +90,7 @@ fn check(bytes: &[u8]) -> Option<&'static str> {
                 }
                 CONTROL => return Some("control characters are not allowed"),
                 _ => {
-                    return Some("regex metacharacters \\ ^ $ | ? * + ( ) [ ] { } are not allowed")
+                    return Some("regex metacharacters \\ ^ $ | ? * + ( ) [ ] { } are not allowed");
                 }
             }
         } else {

@@ -40,7 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use ::tch::{nn::VarStore, Device, Kind, Tensor};
+use ::tch::{Device, Kind, Tensor, nn::VarStore};
 
 use crate::error::{Error, Result};
 use crate::tensor::{self, HostTensor, TensorData, TensorInput};
@@ -105,7 +105,7 @@ fn host_data(t: &Tensor, n: usize) -> Result<TensorData> {
             return Err(tensor::bad(
                 "tch tensor",
                 format!("{other:?} tensors cannot be logged; convert to a real kind first"),
-            ))
+            ));
         }
     })
 }

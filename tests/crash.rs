@@ -15,8 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
-use tensorboard_writer::{proto, Error, Sink, SummaryWriter};
+use tensorboard_writer::reader::{EventReader, event_files, read_scalars};
+use tensorboard_writer::{Error, Sink, SummaryWriter, proto};
 
 /// Set in the child: the run directory to log into.
 const CHILD_DIR_ENV: &str = "TBW_CRASH_CHILD_DIR";

@@ -6,17 +6,17 @@ use std::fs;
 use std::path::Path;
 
 use candle_core::Tensor;
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::projector::{Embedding, Metadata, TensorFormat};
 use tensorboard_writer::summary::custom_scalars::{Category, Layout};
 use tensorboard_writer::summary::hparams::{
     DatasetType, HParam, HParamValue, HParamsExperiment, Metric,
 };
 use tensorboard_writer::summary::image::BatchLayout;
-use tensorboard_writer::SummaryWriter;
 
-use crate::data::{Mnist, Split, PIXELS, SIDE};
+use crate::data::{Mnist, PIXELS, SIDE, Split};
 use crate::model::{Evaluation, HParams, Net, Op};
-use crate::{Context, Options, Result, GRID, MAX_SHIFT, SWEEP_LAYERS, SWEEP_LRS};
+use crate::{Context, GRID, MAX_SHIFT, Options, Result, SWEEP_LAYERS, SWEEP_LRS};
 
 /// The hyperparameters each run records for the HParams dashboard.
 pub fn hparam_values(hp: HParams, o: &Options) -> [(&'static str, HParamValue); 5] {

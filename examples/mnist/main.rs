@@ -57,16 +57,16 @@ use std::time::{Duration, Instant};
 use candle_core::Device;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::{ProgressBar, ProgressStyle};
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::summary::hparams::SessionStatus;
 use tensorboard_writer::summary::image::BatchLayout;
-use tensorboard_writer::SummaryWriter;
 
 use data::{Batches, Mnist, Rng, SIDE};
 use logging::{
     config_text, custom_scalars, experiment, hparam_values, log_embedding, log_evaluation,
     log_histograms, log_pr_curves, remove_previous_run,
 };
-use model::{batch_accuracy, evaluate, HParams, Net};
+use model::{HParams, Net, batch_accuracy, evaluate};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = Error> = std::result::Result<T, E>;

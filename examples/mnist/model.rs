@@ -1,13 +1,13 @@
 //! The convnet: its layers, its seeded initialization, its forward pass, its graph for
 //! TensorBoard's Graphs dashboard, and its evaluation on the test set.
 
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{D, DType, Device, Module, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder, VarMap};
 use tensorboard_writer::proto::DataType;
 use tensorboard_writer::summary::graph::{GraphBuilder, NodeRef, TensorShape};
 
-use crate::data::{Rng, Split, SIDE};
 use crate::Result;
+use crate::data::{Rng, SIDE, Split};
 
 /// Output channels of `conv1` and `conv2`.
 const CONV_CHANNELS: [usize; 2] = [16, 32];
@@ -163,11 +163,7 @@ impl Net {
                 Op::Conv(conv) => conv.forward(&h)?.relu()?,
                 Op::Fc(fc) => {
                     let z = fc.forward(&h.flatten_from(1)?)?;
-                    if last {
-                        z
-                    } else {
-                        z.relu()?
-                    }
+                    if last { z } else { z.relu()? }
                 }
             };
             h = match layer.op {

@@ -132,7 +132,7 @@ pub(crate) fn write_summary_event_head(out: &mut impl Out, h: &EventHeader, summ
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::proto::{summary, Event, Summary};
+    use crate::proto::{Event, Summary, summary};
     use prost::Message;
 
     #[test]

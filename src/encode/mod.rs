@@ -14,6 +14,6 @@ mod event;
 mod prefix;
 mod tag_cache;
 
-pub(crate) use event::{summary_event_len, write_summary_event_head, EventHeader, SimpleValue};
+pub(crate) use event::{EventHeader, SimpleValue, summary_event_len, write_summary_event_head};
 pub(crate) use prefix::SMALL_RECORD;
 pub(crate) use tag_cache::{cache_prefix, with_cached_prefix};

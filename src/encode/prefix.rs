@@ -2,8 +2,8 @@
 //! per tag, and the whole record frame made from them and an event's step, wall time and
 //! value.
 
-use super::event::{key, put_varint, varint_len, EventHeader, SimpleValue};
-use crate::wire::{self, Out, StackBuf, HEADER_LEN};
+use super::event::{EventHeader, SimpleValue, key, put_varint, varint_len};
+use crate::wire::{self, HEADER_LEN, Out, StackBuf};
 
 /// Largest record (frame included) that `add_scalar` encodes on the stack.
 pub(crate) const SMALL_RECORD: usize = 128;

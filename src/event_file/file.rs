@@ -13,7 +13,7 @@ use spin::mutex::SpinMutex;
 use super::buffer::{Front, Shared, State};
 use super::options::Options;
 use super::sink::{RemoteBarrier, Sink};
-use super::worker::{stopped_error, Worker};
+use super::worker::{Worker, stopped_error};
 use crate::error::{Error, Result};
 use crate::wire::{self, FOOTER_LEN, HEADER_LEN};
 

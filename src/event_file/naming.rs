@@ -203,11 +203,12 @@ mod tests {
         let (p2, _) = create_event_file(dir.path(), "", true).unwrap();
         assert!(p1 < p2);
         assert_ne!(p1, p2);
-        assert!(p1
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("tfevents"));
+        assert!(
+            p1.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .contains("tfevents")
+        );
     }
 }

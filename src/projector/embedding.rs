@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::summary::image::{check_shape, convert, BatchLayout, Pixel};
+use crate::summary::image::{BatchLayout, Pixel, check_shape, convert};
 
 use super::metadata::Metadata;
 use super::sprite::Thumbnails;

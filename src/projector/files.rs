@@ -90,7 +90,7 @@ pub(super) fn prepare(e: &Embedding<'_>) -> Result<Prepared> {
             return Err(bad(format!(
                 "shape [{n}, {d}] needs {len} values, the matrix has {}",
                 values.len()
-            )))
+            )));
         }
         None => return Err(bad(format!("shape [{n}, {d}] overflows usize"))),
     }

@@ -191,7 +191,7 @@ mod tsv;
 mod write;
 
 pub use embedding::{Embedding, EmbeddingValue, TensorFormat};
-pub use files::{EmbeddingFiles, CONFIG_FILE};
+pub use files::{CONFIG_FILE, EmbeddingFiles};
 pub use metadata::Metadata;
 pub use sprite::MAX_SPRITE_SIDE;
 

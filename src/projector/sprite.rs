@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, Result};
-use crate::summary::image::{interleave, png_bytes, Pixels};
+use crate::summary::image::{Pixels, interleave, png_bytes};
 
 /// The largest sprite side the projector accepts (`MAX_SPRITE_IMAGE_SIZE_PX`).
 pub const MAX_SPRITE_SIDE: usize = 8192;

@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use crate::summary::image::{batch_layout, convert, pixel_data, PixelData};
-use crate::tensor::{bad, floats, FloatData, TensorInput};
+use crate::summary::image::{PixelData, batch_layout, convert, pixel_data};
+use crate::tensor::{FloatData, TensorInput, bad, floats};
 
 use super::embedding::{Embedding, EmbeddingValue};
 

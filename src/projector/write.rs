@@ -5,7 +5,7 @@ use crate::tag::validate_tag;
 use crate::writer::{Step, SummaryWriter};
 
 use super::embedding::Embedding;
-use super::files::{prepare, write_embedding, EmbeddingFiles};
+use super::files::{EmbeddingFiles, prepare, write_embedding};
 
 impl SummaryWriter {
     /// Logs an embedding for the Projector at `step`: writes its files into this writer's

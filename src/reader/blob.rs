@@ -2,7 +2,7 @@
 //! `Summary.Value` fields.
 
 use super::tensor_values;
-use crate::proto::{summary, TensorProto};
+use crate::proto::{TensorProto, summary};
 
 /// One encoded image (PNG, JPEG, GIF: the bytes as written).
 #[derive(Debug, Clone, PartialEq, Eq)]

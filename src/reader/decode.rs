@@ -16,7 +16,7 @@ use super::pr_curve::PrCurve;
 use super::tensor_values;
 use super::text::Text;
 use crate::proto::summary::value::Value as V;
-use crate::proto::{summary, Layout, TensorProto};
+use crate::proto::{Layout, TensorProto, summary};
 
 /// What a run has taught about its tags: the plugin of each, from its first metadata.
 #[derive(Debug, Default)]
@@ -87,7 +87,7 @@ impl Tags {
             Some(value) => match value {
                 V::SimpleValue(x) => return Ok(Some(Data::Scalar(f64::from(*x)))),
                 V::Histo(h) => {
-                    return Histogram::from_legacy(h).map(|h| Some(Data::Histogram(Box::new(h))))
+                    return Histogram::from_legacy(h).map(|h| Some(Data::Histogram(Box::new(h))));
                 }
                 V::Image(i) => return blob::image_from_legacy(i).map(|i| Some(Data::Images(i))),
                 V::Audio(a) => return Ok(Some(Data::Audio(blob::audio_from_legacy(a)))),

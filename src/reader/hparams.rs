@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
-use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use crate::proto::hparams::{Experiment, HParamInfo, MetricInfo};
+use crate::proto::hparams::{HParamsPluginData, Status, h_params_plugin_data};
 
 /// One hyperparameter value (a `google.protobuf.Value` on disk).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
 //! Meshes: one value per component (vertices, faces, colours) of a mesh.
 
 use super::tensor_values;
-use crate::proto::mesh::{mesh_plugin_data::ContentType, MeshPluginData};
 use crate::proto::TensorProto;
+use crate::proto::mesh::{MeshPluginData, mesh_plugin_data::ContentType};
 use prost::Message;
 
 /// Which part of a mesh a value holds.

@@ -34,19 +34,19 @@ mod text;
 
 pub use blob::{Audio, Image};
 pub use data::{Data, Kind, UnknownKind};
-pub use events::{event_files, read_events, EventReader};
+pub use events::{EventReader, event_files, read_events};
 pub use graph::{Graph, GraphKind, RUN_GRAPH_TAG};
 pub use histogram::{Bucket, Histogram};
 pub use hparams::{HParamValue, HParamsRecord, SessionStatus};
 pub use logdir::{Logdir, Run};
 pub use mesh::{Mesh, MeshComponent};
 pub use pr_curve::PrCurve;
-pub use projector::{read_embeddings, EmbeddingEntry, PROJECTOR_CONFIG};
+pub use projector::{EmbeddingEntry, PROJECTOR_CONFIG, read_embeddings};
 pub use run::{Filter, RunReader, RunSeries, Sample};
 #[cfg(feature = "__test-hooks")]
 #[doc(hidden)]
 pub use scalars::fast_decode_accepts;
-pub use scalars::{read_scalars, ScalarPoint, ScalarReader, ScalarRef, ScalarSeries};
+pub use scalars::{ScalarPoint, ScalarReader, ScalarRef, ScalarSeries, read_scalars};
 pub use text::Text;
 
 #[cfg(test)]

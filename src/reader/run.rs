@@ -14,7 +14,7 @@ use super::events::event_files;
 use super::graph::{Graph, GraphKind, RUN_GRAPH_TAG};
 use crate::error::{Error, Result};
 use crate::fast_decode;
-use crate::proto::{event::What, Event};
+use crate::proto::{Event, event::What};
 use crate::record::RecordReader;
 
 /// One point of a series: its step, wall time and typed value.

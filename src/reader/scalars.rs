@@ -12,7 +12,7 @@ use prost::Message;
 use super::events::event_files;
 use crate::error::{Error, Result};
 use crate::fast_decode::{self, Kind, RawValue};
-use crate::proto::{self, summary, Event};
+use crate::proto::{self, Event, summary};
 use crate::record::RecordReader;
 
 /// One point of a scalar series.

@@ -100,7 +100,7 @@ pub(crate) fn strings(t: &TensorProto) -> Option<&[Vec<u8>]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{tensor_shape_proto::Dim, TensorShapeProto};
+    use crate::proto::{TensorShapeProto, tensor_shape_proto::Dim};
 
     fn with_shape(mut t: TensorProto, dims: &[i64]) -> TensorProto {
         t.tensor_shape = Some(TensorShapeProto {

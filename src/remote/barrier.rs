@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::uploader::{after, Uploader};
+use super::uploader::{Uploader, after};
 use crate::error::Result;
 use crate::event_file::RemoteBarrier;
 

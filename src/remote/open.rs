@@ -12,8 +12,8 @@ use tokio::sync::Notify;
 
 use super::settings::RemoteSettings;
 use super::sink::ObjectSink;
-use super::target::{join_url, Target};
-use super::uploader::{after, UpState, Uploader, UploaderExit};
+use super::target::{Target, join_url};
+use super::uploader::{UpState, Uploader, UploaderExit, after};
 use crate::error::{Error, Result};
 use crate::event_file;
 

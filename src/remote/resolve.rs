@@ -80,7 +80,7 @@ fn store_for_url(text: &str) -> Result<Target> {
         other => {
             return Err(invalid(format!(
                 "{other:?} URLs are not supported (s3://, gs://, az://, file:// and memory:// are)"
-            )))
+            )));
         }
     };
     let store = built.map_err(|e| invalid(e.to_string()))?;

@@ -4,7 +4,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::uploader::{after, Uploader};
+use super::uploader::{Uploader, after};
 use crate::event_file::{RemoteBarrier, Sink};
 
 /// The [`Sink`] the event-file writer writes into: hands whole records to the uploader.

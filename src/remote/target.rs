@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
+use object_store::path::Path as ObjPath;
 
 /// A store and the key prefix of a run in it.
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@
 //! stereo), which is also how WAV stores it.
 
 use crate::error::{Error, Result};
-use crate::proto::{audio_plugin_data::Encoding, summary, AudioPluginData, DataClass};
-use crate::tensor::{bad, floats, FloatData, HostTensor, TensorInput};
+use crate::proto::{AudioPluginData, DataClass, audio_plugin_data::Encoding, summary};
+use crate::tensor::{FloatData, HostTensor, TensorInput, bad, floats};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, metadata, string_tensor, tensor_value};
@@ -232,7 +232,7 @@ fn audio_samples(host: HostTensor) -> Result<(Vec<f32>, usize)> {
             return Err(bad(
                 WHAT,
                 format!("{dtype} elements; audio samples are floats in [-1, 1]"),
-            ))
+            ));
         }
     };
     match *shape {

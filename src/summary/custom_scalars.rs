@@ -20,7 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::proto::{
-    self, chart, margin_chart_content::Series, DataClass, MarginChartContent, MultilineChartContent,
+    self, DataClass, MarginChartContent, MultilineChartContent, chart, margin_chart_content::Series,
 };
 use crate::writer::SummaryWriter;
 

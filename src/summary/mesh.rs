@@ -23,8 +23,8 @@
 //! value: keep the batch size of a mesh tag constant.
 
 use crate::error::{Error, Result};
-use crate::proto::mesh::{mesh_plugin_data::ContentType, MeshPluginData};
-use crate::proto::{summary, DataClass, DataType, TensorProto};
+use crate::proto::mesh::{MeshPluginData, mesh_plugin_data::ContentType};
+use crate::proto::{DataClass, DataType, TensorProto, summary};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, f32_tensor, metadata, shape, tensor_value};

@@ -10,8 +10,8 @@
 //! split.
 
 use crate::proto::{
-    summary, summary_metadata::PluginData, tensor_shape_proto::Dim, DataClass, DataType,
-    SummaryMetadata, TensorProto, TensorShapeProto,
+    DataClass, DataType, SummaryMetadata, TensorProto, TensorShapeProto, summary,
+    summary_metadata::PluginData, tensor_shape_proto::Dim,
 };
 
 pub mod audio;

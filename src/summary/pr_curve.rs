@@ -33,7 +33,7 @@
 //! trailing thresholds where `TP + FP` is 0.
 
 use crate::error::{Error, Result};
-use crate::proto::{summary, DataClass, PrCurvePluginData};
+use crate::proto::{DataClass, PrCurvePluginData, summary};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, f32_tensor, metadata, tensor_value};

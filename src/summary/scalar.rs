@@ -4,7 +4,7 @@
 //! TensorBoard's loaders read as a rank-0 `float32` (docs/FORMAT.md §3, Scalars).
 
 use crate::error::{Error, Result};
-use crate::tensor::{bad, TensorData, TensorInput};
+use crate::tensor::{TensorData, TensorInput, bad};
 
 /// A scalar value: `f32`, `f64`, or a one-element tensor by reference.
 ///

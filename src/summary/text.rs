@@ -4,7 +4,7 @@
 //! tensor as an HTML table whose cells are each rendered as Markdown (`text_plugin.py`).
 
 use crate::error::{Error, Result};
-use crate::proto::{summary, DataClass, TextPluginData};
+use crate::proto::{DataClass, TextPluginData, summary};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::{content, metadata, string_tensor, tensor_value};

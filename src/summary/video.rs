@@ -49,10 +49,10 @@ use crate::error::{Error, Result};
 use crate::proto::summary;
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
-use crate::tensor::{bad, TensorInput};
+use crate::tensor::{TensorInput, bad};
 
 use super::image::{
-    bad_dataformats, check_shape, convert, image_value, interleave, pixel_data, Pixel, PixelData,
+    Pixel, PixelData, bad_dataformats, check_shape, convert, image_value, interleave, pixel_data,
 };
 
 const WHAT: &str = "video";

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use prost::Message;
 
 use crate::clock;
-use crate::encode::{self, EventHeader, SimpleValue, SMALL_RECORD};
+use crate::encode::{self, EventHeader, SMALL_RECORD, SimpleValue};
 use crate::error::{Error, Result};
 use crate::event_file::EventFile;
 use crate::proto;

@@ -8,7 +8,7 @@ mod step;
 mod step_builder;
 
 pub use builder::{
-    SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
+    DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, SummaryWriterBuilder, WRITER_NAME,
 };
 pub use handle::SummaryWriter;
 pub use step::Step;

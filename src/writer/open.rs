@@ -19,7 +19,7 @@ use crate::logdir::url_scheme;
 use crate::proto;
 
 use super::builder::{
-    SummaryWriterBuilder, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, WRITER_NAME,
+    DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_PENDING_BYTES, SummaryWriterBuilder, WRITER_NAME,
 };
 use super::handle::{Inner, SummaryWriter};
 

@@ -8,7 +8,7 @@ use crate::proto;
 use crate::summary::scalar::ScalarValue;
 use crate::tag::validate_tag;
 
-use super::handle::{check_wall_time, value_error, SummaryWriter};
+use super::handle::{SummaryWriter, check_wall_time, value_error};
 use super::step::Step;
 
 /// One event holding many values at one step: a merged summary. Made by

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 use tensorboard_writer::proto::chart::Content;
 use tensorboard_writer::reader::{
-    read_embeddings, Data, EmbeddingEntry, GraphKind, HParamValue, HParamsRecord, Logdir,
-    MeshComponent, Run, RunReader, Sample,
+    Data, EmbeddingEntry, GraphKind, HParamValue, HParamsRecord, Logdir, MeshComponent, Run,
+    RunReader, Sample, read_embeddings,
 };
 
-use crate::{base64, json, Failure, Format, Selection};
+use crate::{Failure, Format, Selection, base64, json};
 
 pub struct Options {
     pub logdir: PathBuf,

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
-use tensorboard_writer::reader::{read_embeddings, Logdir};
+use tensorboard_writer::reader::{Logdir, read_embeddings};
 
 use crate::export::scan_loop;
 use crate::{Failure, Selection};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tensorboard_writer::reader::{Data, Kind, Logdir, RunReader};
 
-use crate::export::{reader_loop, PointWriter};
+use crate::export::{PointWriter, reader_loop};
 use crate::{Failure, Format, Selection};
 
 pub fn run(

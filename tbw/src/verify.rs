@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use tensorboard_writer::reader::{EventReader, Logdir};
 use tensorboard_writer::Error;
+use tensorboard_writer::reader::{EventReader, Logdir};
 
 use crate::Failure;
 
@@ -32,7 +32,7 @@ pub fn run(logdir: &Path, strict: bool, quiet: bool) -> Result<u8, Failure> {
                                 "OK         {shown}: {n} records, {} bytes",
                                 reader.offset()
                             )),
-                        }
+                        };
                     }
                     Err(Error::Truncated {
                         offset,
@@ -47,11 +47,15 @@ pub fn run(logdir: &Path, strict: bool, quiet: bool) -> Result<u8, Failure> {
                     }
                     Err(Error::CorruptRecord { offset, what, .. }) => {
                         corrupt += 1;
-                        break Some(format!("CORRUPT    {shown}: {what} in the record at byte {offset} (after {n} good records)"));
+                        break Some(format!(
+                            "CORRUPT    {shown}: {what} in the record at byte {offset} (after {n} good records)"
+                        ));
                     }
                     Err(Error::Decode { offset, source, .. }) => {
                         corrupt += 1;
-                        break Some(format!("CORRUPT    {shown}: the record at byte {offset} is not an Event ({source}; after {n} good records)"));
+                        break Some(format!(
+                            "CORRUPT    {shown}: the record at byte {offset} is not an Event ({source}; after {n} good records)"
+                        ));
                     }
                     Err(e) => return Err(e.into()),
                 }

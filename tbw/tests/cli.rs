@@ -137,10 +137,12 @@ fn export_filters_by_run_tag_and_kind_and_writes_to_a_file() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["kind"], "images");
     assert_eq!(lines[0]["images"][0]["width"], 4);
-    assert!(lines[0]["images"][0]["data"]
-        .as_str()
-        .unwrap()
-        .starts_with("iVBORw0KGgo"));
+    assert!(
+        lines[0]["images"][0]["data"]
+            .as_str()
+            .unwrap()
+            .starts_with("iVBORw0KGgo")
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("out.csv");
@@ -330,10 +332,12 @@ fn embeddings_are_listed_and_exported() {
     assert_eq!(e["tensor_shape"], serde_json::json!([4, 3]));
     let tsv = std::fs::read_to_string(e["tensor_path"].as_str().unwrap()).unwrap();
     assert_eq!(tsv.lines().count(), 4);
-    assert!(e["metadata_path"]
-        .as_str()
-        .unwrap()
-        .ends_with("embeddings/logdir/metadata.tsv"));
+    assert!(
+        e["metadata_path"]
+            .as_str()
+            .unwrap()
+            .ends_with("embeddings/logdir/metadata.tsv")
+    );
     let o = tbw(&["export", path(&logdir), "--kind", "scalars"]);
     assert!(!stdout(&o).contains("\"embeddings\""));
 }

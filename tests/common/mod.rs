@@ -6,7 +6,7 @@
 //! Two more files live here but are not modules of `common`; each is included with `#[path]`
 //! where it is used: `counting_alloc.rs` (it installs itself as the global allocator of the
 //! test binary that includes it: `tests/alloc.rs`, `tests/reading/`) and
-//! `training_tags.rs` (`benches/scalars.rs`, `examples/scalar_timing.rs`, and read by
+//! `training_tags.rs` (`benches/scalars.rs`, `benches/scalar_timing.rs`, and read by
 //! `scripts/bench-tensorboardx.py`). `rng.rs` is also included by `benches/upload.rs`.
 #![allow(dead_code)] // each test binary uses a different subset
 

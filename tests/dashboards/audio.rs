@@ -2,7 +2,7 @@
 
 use prost::Message;
 use tensorboard_writer::reader::read_events;
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::{dims, tensor, values};
 
@@ -108,7 +108,9 @@ fn mono_clip_is_16_bit_pcm_wav() {
     // x * 32768 rounded, clipped to [-32768, 32767]; 1e-6 * 32768 = 0.033 rounds to 0.
     assert_eq!(
         wav.pcm,
-        [0, 16384, -16384, 32767, -32768, 32767, -32768, 8192, 32767, 0]
+        [
+            0, 16384, -16384, 32767, -32768, 32767, -32768, 8192, 32767, 0
+        ]
     );
 }
 

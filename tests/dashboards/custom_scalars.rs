@@ -1,8 +1,8 @@
 //! Custom scalars layouts as written to disk.
 
 use prost::Message;
-use tensorboard_writer::summary::custom_scalars::{Category, Layout, MarginSeries, CONFIG_TAG};
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::summary::custom_scalars::{CONFIG_TAG, Category, Layout, MarginSeries};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::values;
 

@@ -1,10 +1,10 @@
 //! Graphs: what `add_graph` writes, read back from disk and decoded.
 
 use prost::Message;
-use tensorboard_writer::proto::{self, attr_value, AttrValue, DataType, GraphDef, NodeDef};
+use tensorboard_writer::proto::{self, AttrValue, DataType, GraphDef, NodeDef, attr_value};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::graph::{
-    GraphBuilder, GraphScope, NodeRef, TensorShape, GRAPH_DEF_PRODUCER,
+    GRAPH_DEF_PRODUCER, GraphBuilder, GraphScope, NodeRef, TensorShape,
 };
 use tensorboard_writer::{Error, SummaryWriter};
 

@@ -91,11 +91,7 @@ impl Rng {
     /// A value of random sign and magnitude from 1e-15 to 1e25.
     fn wide(&mut self) -> f64 {
         let m = 10f64.powf(-15.0 + 40.0 * self.uniform());
-        if self.next() & 1 == 0 {
-            m
-        } else {
-            -m
-        }
+        if self.next() & 1 == 0 { m } else { -m }
     }
 }
 
@@ -718,12 +714,13 @@ fn raw_histograms_are_validated_and_trimmed() {
         assert_invalid_input(r, needle);
     }
     // Nothing of a failed merged step is written either.
-    assert!(w
-        .step(3u32)
-        .scalar("ok", 1.0f32)
-        .histogram_raw("bad", 0.0, 1.0, 1.0, 0.0, 0.0, &[1.0], &[2.0])
-        .write()
-        .is_err());
+    assert!(
+        w.step(3u32)
+            .scalar("ok", 1.0f32)
+            .histogram_raw("bad", 0.0, 1.0, 1.0, 0.0, 0.0, &[1.0], &[2.0])
+            .write()
+            .is_err()
+    );
     // All counts zero: an empty histogram.
     w.add_histogram_raw(
         "zeros",

@@ -6,14 +6,14 @@ use std::path::Path;
 use prost::Message;
 use prost_types::value::Kind;
 use tensorboard_writer::proto::hparams::{
-    h_param_info::Domain, h_params_plugin_data::Data, DataType, DatasetType as PbDataset,
-    Experiment, HParamsPluginData, SessionEndInfo, SessionStartInfo, Status,
+    DataType, DatasetType as PbDataset, Experiment, HParamsPluginData, SessionEndInfo,
+    SessionStartInfo, Status, h_param_info::Domain, h_params_plugin_data::Data,
 };
 use tensorboard_writer::reader::{read_events, read_scalars};
 use tensorboard_writer::summary::hparams::{
     DatasetType, HParam, HParamValue, HParamsExperiment, Metric, SessionStatus,
 };
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::values;
 
@@ -217,11 +217,12 @@ fn a_run_holds_one_session_and_a_second_one_writes_nothing() {
     assert!(w.hparams_session_end(SessionStatus::Failure).is_err());
     // A clone, a scope and a second writer on the same directory are the same run.
     assert!(w.clone().hparams_session_start([("lr", 0.2)]).is_err());
-    assert!(w
-        .scope("x")
-        .unwrap()
-        .hparams_session_start([("lr", 0.2)])
-        .is_err());
+    assert!(
+        w.scope("x")
+            .unwrap()
+            .hparams_session_start([("lr", 0.2)])
+            .is_err()
+    );
     let w2 = SummaryWriter::new(dir.path()).unwrap();
     let err = w2
         .add_hparams([("lr", 0.3)], &[("acc", 0.7)], 3u32)

@@ -4,10 +4,10 @@
 use std::io::Cursor;
 
 use tensorboard_writer::summary::image::{
-    encode_png, BatchLayout, GridOptions, ImageBox, ImageLayout,
+    BatchLayout, GridOptions, ImageBox, ImageLayout, encode_png,
 };
 use tensorboard_writer::summary::video::VideoLayout;
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::values;
 

@@ -3,7 +3,7 @@
 use prost::Message;
 use tensorboard_writer::proto::mesh::MeshPluginData;
 use tensorboard_writer::reader::read_events;
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 /// The summary events: (step, values).
 fn events(dir: &std::path::Path) -> Vec<(i64, Vec<proto::summary::Value>)> {
@@ -109,7 +109,9 @@ fn mesh_with_faces_and_colors() {
     assert_eq!(c[0].dims, [1, 4, 3]);
     assert_eq!(
         c[0].bytes,
-        f32_bytes(&[1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, 1.0, -1.0, -1.0, -1.0, 1.0])
+        f32_bytes(&[
+            1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, 1.0, -1.0, -1.0, -1.0, 1.0
+        ])
     );
     assert_eq!(c[1].dtype, proto::DataType::DtInt32 as i32);
     assert_eq!(c[1].dims, [1, 4, 3]);
@@ -169,9 +171,10 @@ fn point_cloud_and_batches() {
     assert_eq!(pair[1].dims, [2, 1, 3]);
     assert_eq!(pair[2].dims, [2, 3, 3]);
     assert_eq!(pair[1].bytes, i32_bytes(&[0, 1, 2, 2, 1, 0]));
-    assert!(pair
-        .iter()
-        .all(|c| c.plugin.name == "pair" && c.plugin.components == 14));
+    assert!(
+        pair.iter()
+            .all(|c| c.plugin.name == "pair" && c.plugin.components == 14)
+    );
     assert_eq!(pair[1].plugin.shape, [2, 1, 3]);
 }
 

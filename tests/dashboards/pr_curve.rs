@@ -3,8 +3,8 @@
 //! at least `t`).
 
 use prost::Message;
-use tensorboard_writer::summary::pr_curve::{PrCurveOptions, DEFAULT_NUM_THRESHOLDS};
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::summary::pr_curve::{DEFAULT_NUM_THRESHOLDS, PrCurveOptions};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::values;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::path::Path;
 
-use tensorboard_writer::projector::{Embedding, Metadata, TensorFormat, CONFIG_FILE};
+use tensorboard_writer::projector::{CONFIG_FILE, Embedding, Metadata, TensorFormat};
 use tensorboard_writer::summary::image::BatchLayout;
 use tensorboard_writer::{Error, SummaryWriter};
 
@@ -423,9 +423,11 @@ fn metadata_tables_escaping_and_blank_rows() {
     let text = read(out.metadata.as_ref().unwrap());
     let lines: Vec<&str> = text.strip_suffix('\n').unwrap().split('\n').collect();
     assert_eq!(lines.len(), 6);
-    assert!(lines
-        .iter()
-        .all(|l| !l.trim().is_empty() && l.split('\t').count() == 2));
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.trim().is_empty() && l.split('\t').count() == 2)
+    );
 
     // Labels: empty and white space labels keep their line; a tab in a label must not turn
     // the first line into a header.
@@ -526,11 +528,13 @@ fn bad_input_is_refused_before_anything_is_written() {
     let r = writer.add_embedding(&Embedding::new("t", &m, [4, 3]), u64::MAX);
     assert!(matches!(r, Err(Error::StepOutOfRange { .. })), "{r:?}");
     // Metadata constructors check their own shape.
-    assert!(invalid(Metadata::table(
-        ["a", "b"],
-        [["1", "2"], ["3", "4"], ["5", "6"]].iter().map(|r| &r[..1])
-    ))
-    .contains("row 0 has 1 cells"));
+    assert!(
+        invalid(Metadata::table(
+            ["a", "b"],
+            [["1", "2"], ["3", "4"], ["5", "6"]].iter().map(|r| &r[..1])
+        ))
+        .contains("row 0 has 1 cells")
+    );
     assert!(invalid(Metadata::table(["a", "a"], [["1", "2"]])).contains("\"a\" appears twice"));
     assert!(invalid(Metadata::table(["a", ""], [["1", "2"]])).contains("empty name"));
     let mut cols = Metadata::labels(["x", "y"]);

@@ -1,6 +1,6 @@
 //! Text summaries as written to disk.
 
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::{dims, tensor, values};
 

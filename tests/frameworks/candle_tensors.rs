@@ -291,12 +291,13 @@ fn bad_image_tensors_are_errors_and_write_nothing() {
     assert_eq!(what, "image batch tensor");
     let empty = Tensor::zeros((0, 1, 4, 4), DType::U8, &CPU).unwrap();
     invalid(w.add_images_tensor("f", &empty, 0u32));
-    assert!(w
-        .step(0u32)
-        .image_tensor("g", &rank1)
-        .scalar("h", 1.0f32)
-        .write()
-        .is_err());
+    assert!(
+        w.step(0u32)
+            .image_tensor("g", &rank1)
+            .scalar("h", 1.0f32)
+            .write()
+            .is_err()
+    );
     // An invalid tag is still reported as such.
     assert!(matches!(
         w.add_image_tensor("bad//tag", &chw, 0u32),

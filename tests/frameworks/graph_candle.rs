@@ -3,11 +3,11 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use prost::Message;
-use tensorboard_writer::candle::{data_type, device_name, node_name, tensor_shape, VARIABLE_OP};
-use tensorboard_writer::proto::{attr_value, DataType, GraphDef, NodeDef};
+use tensorboard_writer::candle::{VARIABLE_OP, data_type, device_name, node_name, tensor_shape};
+use tensorboard_writer::proto::{DataType, GraphDef, NodeDef, attr_value};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::graph::GraphBuilder;
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::node;
 

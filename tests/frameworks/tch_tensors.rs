@@ -5,11 +5,11 @@ use std::path::Path;
 
 use half::{bf16, f16};
 use prost::Message;
-use tch::{nn, Device, Kind, Tensor};
+use tch::{Device, Kind, Tensor, nn};
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::projector::Embedding;
 use tensorboard_writer::proto::summary::value::Value as V;
 use tensorboard_writer::summary::image::{BatchLayout, ImageLayout};
-use tensorboard_writer::SummaryWriter;
 
 const CPU: (Kind, Device) = (Kind::Float, Device::Cpu);
 

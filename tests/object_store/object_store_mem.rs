@@ -39,15 +39,15 @@ mod with_the_feature {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    use object_store_test_deps::{async_trait, BoxStream};
+    use object_store_test_deps::{BoxStream, async_trait};
     use tensorboard_writer::object_store::memory::InMemory;
     use tensorboard_writer::object_store::path::Path;
     use tensorboard_writer::object_store::{
         self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
         ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
     };
-    use tensorboard_writer::proto::event::What;
     use tensorboard_writer::proto::Event;
+    use tensorboard_writer::proto::event::What;
     use tensorboard_writer::reader::EventReader;
     use tensorboard_writer::{Error, SummaryWriter, SummaryWriterBuilder};
 
@@ -512,13 +512,17 @@ mod with_the_feature {
             .local_addr()
             .unwrap()
             .port();
-        // Set for this test only: the object_store_s3 tests set them too, under the same lock.
-        let _guard = crate::AWS_ENV.lock().unwrap_or_else(|e| e.into_inner());
-        std::env::set_var("AWS_ENDPOINT", format!("http://127.0.0.1:{port}"));
-        std::env::set_var("AWS_ALLOW_HTTP", "true");
-        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-        std::env::set_var("AWS_REGION", "us-east-1");
+        let vars = [
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+            ("AWS_ALLOW_HTTP", "true".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+        ];
+        let name = "an_unreachable_s3_endpoint_fails_at_build_within_the_timeout";
+        if !crate::in_child_with_env(module_path!(), name, &vars) {
+            return;
+        }
         let start = Instant::now();
         let e = SummaryWriter::builder("s3://bucket/prefix/run")
             .upload_timeout(Duration::from_millis(800))
@@ -709,9 +713,11 @@ mod with_the_feature {
         ));
         w.close().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        assert!(SummaryWriter::new(dir.path())
-            .unwrap()
-            .upload_status()
-            .is_none());
+        assert!(
+            SummaryWriter::new(dir.path())
+                .unwrap()
+                .upload_status()
+                .is_none()
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Logging to S3 (issue #9) against a real S3-compatible server: s3s-fs, started by each test
-//! on 127.0.0.1 on a free port, serving a temporary directory.
+//! on 127.0.0.1 on a free port, serving a temporary directory. Each test runs in a child
+//! process of the test binary, with the server's endpoint and credentials in its environment
+//! (`AWS_*`, as a user sets them for an `s3://` logdir).
 //!
 //! ```sh
 //! TBW_S3S_FS=$(scripts/s3-server.sh path) cargo test --features object-store --test object_store \
@@ -28,9 +30,7 @@ use tensorboard_writer::object_store::path::Path as ObjectPath;
 use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt, RetryConfig};
 use tensorboard_writer::reader::EventReader;
 use tensorboard_writer::summary::image::ImageLayout;
-use tensorboard_writer::{proto, Error, SummaryWriter, SummaryWriterBuilder};
-
-use crate::AWS_ENV;
+use tensorboard_writer::{Error, SummaryWriter, SummaryWriterBuilder, proto};
 
 /// The server's credentials (test values; it listens on 127.0.0.1 only).
 const ACCESS_KEY: &str = "tbw-test-access";
@@ -72,6 +72,31 @@ fn s3s_fs() -> Option<PathBuf> {
     }
 }
 
+/// The port the child process's server listens on (chosen by the parent, which puts it in
+/// the child's `AWS_ENDPOINT`).
+const PORT_VAR: &str = "TBW_S3_TEST_PORT";
+
+/// Runs the S3 test `name` in a child process ([`crate::in_child_with_env`]) whose environment
+/// holds the server's endpoint and credentials. In that child, returns the s3s-fs binary and
+/// the port its server is to listen on; `None` in the parent (once the child passed) and when
+/// the test skips.
+fn s3_child(name: &str) -> Option<(PathBuf, u16)> {
+    let bin = s3s_fs()?;
+    let port = match std::env::var(PORT_VAR) {
+        Ok(p) => p.parse().expect("the port the parent chose"),
+        Err(_) => free_port(),
+    };
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_owned()),
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".to_owned()),
+        (PORT_VAR, port.to_string()),
+    ];
+    crate::in_child_with_env(module_path!(), name, &vars).then_some((bin, port))
+}
+
 /// A free TCP port on 127.0.0.1 (free when this returns; the server binds it right after).
 fn free_port() -> u16 {
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding 127.0.0.1:0");
@@ -90,8 +115,8 @@ struct Server {
 }
 
 impl Server {
-    /// Starts a server on a new temporary root holding an empty bucket [`BUCKET`].
-    fn new(bin: &Path) -> Server {
+    /// Starts a server on `port` and a new temporary root holding an empty bucket [`BUCKET`].
+    fn new(bin: &Path, port: u16) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let root = dir.path().join("root");
         // s3s-fs serves each top-level directory of its root as a bucket.
@@ -101,19 +126,11 @@ impl Server {
             log: dir.path().join("s3s-fs.log"),
             _dir: dir,
             root,
-            port: 0,
+            port,
             child: None,
         };
-        // Another process may take the free port first: try a few.
-        for attempt in 0..5 {
-            s.port = free_port();
-            match s.try_start() {
-                Ok(()) => return s,
-                Err(why) if attempt < 4 => eprintln!("s3s-fs did not start ({why}); retrying"),
-                Err(why) => panic!("s3s-fs did not start: {why}"),
-            }
-        }
-        unreachable!()
+        s.start();
+        s
     }
 
     fn endpoint(&self) -> String {
@@ -247,29 +264,18 @@ impl Drop for Server {
     }
 }
 
-/// Opens a writer on `s3://BUCKET/<prefix>` of `server`, configured by `options`, with the
-/// server's endpoint and credentials in the environment (as a user would set them).
+/// Opens a writer on `s3://BUCKET/<prefix>` of `server`, configured by `options` (the server's
+/// endpoint and credentials are in the environment: [`s3_child`]).
 fn open_s3(
     server: &Server,
     prefix: &str,
     options: impl FnOnce(SummaryWriterBuilder) -> SummaryWriterBuilder,
 ) -> SummaryWriter {
-    // The AWS_* variables are process-wide and differ per test (each test has its own server).
-    let _guard = AWS_ENV.lock().unwrap_or_else(|e| e.into_inner());
-    for var in [
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_SESSION_TOKEN",
-        "AWS_DEFAULT_REGION",
-        "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
-    ] {
-        std::env::remove_var(var);
-    }
-    std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
-    std::env::set_var("AWS_REGION", REGION);
-    std::env::set_var("AWS_ENDPOINT", server.endpoint());
-    std::env::set_var("AWS_ALLOW_HTTP", "true");
+    assert_eq!(
+        std::env::var("AWS_ENDPOINT").ok(),
+        Some(server.endpoint()),
+        "the writer must reach this test's server"
+    );
     let url = format!("s3://{BUCKET}/{prefix}");
     options(SummaryWriter::builder(&url))
         .build()
@@ -451,8 +457,10 @@ fn log_step(writers: &[&SummaryWriter], step: u32, rng: &mut Rng) {
 /// its tags' metadata, and data shows up within the flush interval without a flush().
 #[test]
 fn segments_hold_everything_in_order() {
-    let Some(bin) = s3s_fs() else { return };
-    let server = Server::new(&bin);
+    let Some((bin, port)) = s3_child("segments_hold_everything_in_order") else {
+        return;
+    };
+    let server = Server::new(&bin, port);
     let local_dir = tempfile::tempdir().expect("temporary directory");
     let local = SummaryWriter::new(local_dir.path()).expect("local writer");
     let flush_interval = Duration::from_secs(1);
@@ -577,8 +585,10 @@ fn segments_hold_everything_in_order() {
 /// flush() waits through the outage, and in the end every event logged is stored exactly once.
 #[test]
 fn outage_loses_nothing_and_duplicates_nothing() {
-    let Some(bin) = s3s_fs() else { return };
-    let mut server = Server::new(&bin);
+    let Some((bin, port)) = s3_child("outage_loses_nothing_and_duplicates_nothing") else {
+        return;
+    };
+    let mut server = Server::new(&bin, port);
     let local_dir = tempfile::tempdir().expect("temporary directory");
     let local = SummaryWriter::new(local_dir.path()).expect("local writer");
     let prefix = "runs/outage";
@@ -673,8 +683,10 @@ fn outage_loses_nothing_and_duplicates_nothing() {
 /// stays in the store.
 #[test]
 fn store_that_never_comes_back_is_an_upload_error() {
-    let Some(bin) = s3s_fs() else { return };
-    let mut server = Server::new(&bin);
+    let Some((bin, port)) = s3_child("store_that_never_comes_back_is_an_upload_error") else {
+        return;
+    };
+    let mut server = Server::new(&bin, port);
     let prefix = "runs/gone";
     let timeout = Duration::from_secs(2);
     let w = open_s3(&server, prefix, |b| {

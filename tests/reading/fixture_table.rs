@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tensorboard_writer::reader::{
-    read_embeddings, Data, HParamValue, HParamsRecord, Kind, Logdir, MeshComponent, RunSeries,
+    Data, HParamValue, HParamsRecord, Kind, Logdir, MeshComponent, RunSeries, read_embeddings,
 };
 
 fn fixtures() -> PathBuf {

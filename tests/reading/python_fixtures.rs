@@ -2,8 +2,8 @@
 //! by `scripts/make-python-fixtures.py`. `expected.json` beside them says what they hold.
 
 use serde_json::Value;
-use tensorboard_writer::reader::{read_scalars, EventReader, ScalarPoint};
-use tensorboard_writer::{proto, Error};
+use tensorboard_writer::reader::{EventReader, ScalarPoint, read_scalars};
+use tensorboard_writer::{Error, proto};
 
 use crate::common::python_fixtures_dir as fixtures;
 

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use prost::Message;
-use tensorboard_writer::proto::{self, summary, Event};
+use tensorboard_writer::proto::{self, Event, summary};
 use tensorboard_writer::reader::{
-    read_scalars, EventReader, ScalarPoint, ScalarReader, ScalarSeries,
+    EventReader, ScalarPoint, ScalarReader, ScalarSeries, read_scalars,
 };
 use tensorboard_writer::record::encode_record;
 use tensorboard_writer::summary::image::ImageLayout;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use prost::Message;
 use tensorboard_writer::reader::read_scalars;
 use tensorboard_writer::record::RecordReader;
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 use crate::common::exact_test_name;
 

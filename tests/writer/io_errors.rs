@@ -9,12 +9,12 @@ use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
-use tensorboard_writer::{proto, Error, Sink, SummaryWriter};
+use tensorboard_writer::reader::{EventReader, event_files, read_scalars};
+use tensorboard_writer::{Error, Sink, SummaryWriter, proto};
 
 /// Every event in the file at `path`, asserting that it ends cleanly: no truncated record and
 /// no damage.

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tensorboard_writer::reader::{event_files, read_events, read_scalars};
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::reader::{event_files, read_events, read_scalars};
 
 use crate::common::exact_test_name;
 

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
+use tensorboard_writer::Error;
 use tensorboard_writer::rank::{Rank, RankLayout};
 use tensorboard_writer::reader::{event_files, read_scalars};
-use tensorboard_writer::Error;
 
 use crate::common::exact_test_name;
 
@@ -121,10 +121,11 @@ fn layouts_choose_the_run_directory() {
         Some(dir.path().into())
     );
     assert_eq!(r1.run_dir(dir.path(), RankLayout::MainOnly), None);
-    assert!(r1
-        .writer(dir.path(), RankLayout::MainOnly)
-        .unwrap()
-        .is_none());
+    assert!(
+        r1.writer(dir.path(), RankLayout::MainOnly)
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         r1.run_dir(dir.path(), RankLayout::Subdirectories),
         Some(dir.path().join("rank_1"))

@@ -1,9 +1,9 @@
 //! `SummaryWriterBuilder::purge_step`: what the resumed writer writes. (That both TensorBoard
 //! loaders then show one clean series is checked against the real TensorBoard by the
-//! compatibility check, run `resume` in examples/compat_logdir/resume.rs.)
+//! compatibility check, run `resume` in tests/compat/logdir/resume.rs.)
 
 use tensorboard_writer::proto::{event::What, session_log::SessionStatus};
-use tensorboard_writer::reader::{event_files, read_scalars, EventReader};
+use tensorboard_writer::reader::{EventReader, event_files, read_scalars};
 use tensorboard_writer::{Error, SummaryWriter};
 
 fn whats(path: &std::path::Path) -> Vec<(i64, What)> {

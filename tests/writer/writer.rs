@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use prost::Message;
-use tensorboard_writer::reader::{read_events, read_scalars, EventReader};
-use tensorboard_writer::{proto, Error, SummaryWriter};
+use tensorboard_writer::reader::{EventReader, read_events, read_scalars};
+use tensorboard_writer::{Error, SummaryWriter, proto};
 
 fn summaries(dir: &Path) -> Vec<proto::Event> {
     read_events(dir)

@@ -1,7 +1,7 @@
 //! Attribute values: what [`NodeBuilder::attr`](super::builder::NodeBuilder::attr) converts
 //! into an [`AttrValue`] (strings, numbers, booleans, data types, shapes and lists of them).
 
-use crate::proto::{attr_value, AttrValue, DataType};
+use crate::proto::{AttrValue, DataType, attr_value};
 
 use super::shape::TensorShape;
 

@@ -7,10 +7,10 @@ use std::fmt;
 
 use crate::error::Result;
 use crate::proto::{
-    attr_value, AttrValue, DataType, GraphDef, NodeDef, TensorShapeProto, VersionDef,
+    AttrValue, DataType, GraphDef, NodeDef, TensorShapeProto, VersionDef, attr_value,
 };
 
-use super::attr::{attr, OUTPUT_SHAPES_ATTR};
+use super::attr::{OUTPUT_SHAPES_ATTR, attr};
 use super::input::{NodeInput, NodeRef};
 use super::names::{check_graph_def, check_node, check_node_name, invalid};
 use super::shape::TensorShape;

@@ -121,6 +121,6 @@ mod shape;
 mod writer;
 
 pub use attr::{AttrListItem, OUTPUT_SHAPES_ATTR};
-pub use builder::{GraphBuilder, GraphScope, NodeBuilder, GRAPH_DEF_PRODUCER};
+pub use builder::{GRAPH_DEF_PRODUCER, GraphBuilder, GraphScope, NodeBuilder};
 pub use input::{NodeInput, NodeRef};
 pub use shape::TensorShape;

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::proto::{attr_value, AttrValue, GraphDef, NodeDef, TensorShapeProto};
+use crate::proto::{AttrValue, GraphDef, NodeDef, TensorShapeProto, attr_value};
 
 use super::attr::OUTPUT_SHAPES_ATTR;
 

@@ -8,8 +8,8 @@ use prost::Message;
 
 use crate::error::{Error, Result};
 use crate::proto::onnx::{
-    attribute_proto::AttributeType, tensor_shape_proto::dimension, type_proto, AttributeProto,
-    GraphProto, ModelProto, ValueInfoProto,
+    AttributeProto, GraphProto, ModelProto, ValueInfoProto, attribute_proto::AttributeType,
+    tensor_shape_proto::dimension, type_proto,
 };
 use crate::proto::{AttrValue, DataType};
 use crate::writer::SummaryWriter;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::proto::{tensor_shape_proto::Dim, TensorShapeProto};
+use crate::proto::{TensorShapeProto, tensor_shape_proto::Dim};
 
 /// The shape of a tensor: a list of dimensions (`-1` for an unknown one), or an unknown rank.
 ///

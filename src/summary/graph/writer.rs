@@ -3,7 +3,7 @@
 use prost::Message;
 
 use crate::error::Result;
-use crate::proto::{event, Event, GraphDef};
+use crate::proto::{Event, GraphDef, event};
 use crate::writer::{Step, SummaryWriter};
 
 use super::builder::GraphBuilder;

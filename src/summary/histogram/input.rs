@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::error::Result;
-use crate::tensor::{each_variant, TensorInput};
+use crate::tensor::{TensorInput, each_variant};
 
 use super::accumulator::{Histogram, HistogramValue};
 

@@ -70,9 +70,5 @@ pub(super) fn explicit_slot(edges: &[f64], x: f64) -> usize {
     let n = edges.len() - 1;
     // Edges <= x: 0 means underflow, k in 1..=n means bucket k - 1, n + 1 means x >= e[n].
     let k = edges.partition_point(|&e| e <= x);
-    if k == n + 1 && x == edges[n] {
-        n
-    } else {
-        k
-    }
+    if k == n + 1 && x == edges[n] { n } else { k }
 }

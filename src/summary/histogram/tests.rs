@@ -23,11 +23,7 @@ fn next_down(x: f64) -> f64 {
 fn reference_slot(edges: &[f64], x: f64) -> usize {
     let n = edges.len() - 1;
     let k = edges.iter().filter(|&&e| e <= x).count();
-    if x == edges[n] {
-        n
-    } else {
-        k
-    }
+    if x == edges[n] { n } else { k }
 }
 
 fn next_up32(x: f32) -> f32 {

@@ -1,7 +1,7 @@
 //! The `Summary.Value` a histogram is written as, and the logging calls.
 
 use crate::error::{Error, Result};
-use crate::proto::{summary, DataClass, HistogramPluginData};
+use crate::proto::{DataClass, HistogramPluginData, summary};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use crate::summary::{content, f64_tensor, metadata, tensor_value};

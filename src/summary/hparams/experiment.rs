@@ -106,7 +106,7 @@ impl HParamsExperiment {
                 return Err(Error::InvalidInput {
                     what: WHAT,
                     reason: format!("time created {t} must be finite and not negative"),
-                })
+                });
             }
             Some(t) => t,
             None => now_secs(),

@@ -155,17 +155,21 @@ mod tests {
         assert_eq!(ok.r#type, pb::DataType::String as i32);
         let mixed = HParam::new("m").discrete([HParamValue::from(1), "a".into()]);
         assert!(mixed.to_proto().is_err());
-        assert!(HParam::new("e")
-            .discrete(Vec::<f64>::new())
-            .to_proto()
-            .is_err());
+        assert!(
+            HParam::new("e")
+                .discrete(Vec::<f64>::new())
+                .to_proto()
+                .is_err()
+        );
         assert!(HParam::new("d").discrete([1, 1]).to_proto().is_err());
         assert!(HParam::new("n").discrete([f64::NAN]).to_proto().is_err());
         assert!(HParam::new("i").interval(2.0, 1.0).to_proto().is_err());
-        assert!(HParam::new("i")
-            .interval(0.0, f64::INFINITY)
-            .to_proto()
-            .is_err());
+        assert!(
+            HParam::new("i")
+                .interval(0.0, f64::INFINITY)
+                .to_proto()
+                .is_err()
+        );
         let point = HParam::new("p").interval(1.0, 1.0).to_proto().unwrap();
         assert_eq!(point.r#type, pb::DataType::Float64 as i32);
         let none = HParam::new("u").to_proto().unwrap();

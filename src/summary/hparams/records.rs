@@ -4,8 +4,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::proto::hparams::{self as pb, h_params_plugin_data::Data, HParamsPluginData};
-use crate::proto::{summary, DataClass};
+use crate::proto::hparams::{self as pb, HParamsPluginData, h_params_plugin_data::Data};
+use crate::proto::{DataClass, summary};
 use crate::summary::{content, f32_tensor, metadata, tensor_value};
 
 use super::status::SessionStatus;

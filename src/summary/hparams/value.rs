@@ -48,7 +48,7 @@ impl HParamValue {
                     reason: format!(
                         "hparam {name:?} is {x}: TensorBoard can only show finite numbers"
                     ),
-                })
+                });
             }
             HParamValue::Number(x) => Kind::NumberValue(*x),
             HParamValue::String(s) => Kind::StringValue(s.clone()),

@@ -7,8 +7,8 @@ use crate::summary::scalar::ScalarValue;
 use crate::writer::{Step, SummaryWriter};
 
 use super::experiment::HParamsExperiment;
-use super::once::{write_once, END, EXPERIMENT, START};
-use super::records::{hparams_value, session_end_value, session_start_value, EXPERIMENT_TAG};
+use super::once::{END, EXPERIMENT, START, write_once};
+use super::records::{EXPERIMENT_TAG, hparams_value, session_end_value, session_start_value};
 use super::status::SessionStatus;
 use super::value::HParamValue;
 

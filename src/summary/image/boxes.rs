@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::proto::summary;
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
-use super::encode::{image_pixels, pixels_value, Pixels};
+use super::encode::{Pixels, image_pixels, pixels_value};
 use super::layout::ImageLayout;
 use super::pixel::Pixel;
 
@@ -479,9 +479,11 @@ mod tests {
             .flat_map(|y| (0..30).map(move |x| (x, y)))
             .filter(|&(x, y)| at(&p, x, y) == [255, 255, 255])
             .collect();
-        assert!(inked
-            .iter()
-            .all(|&(x, y)| (1..=8).contains(&x) && (3..=10).contains(&y)));
+        assert!(
+            inked
+                .iter()
+                .all(|&(x, y)| (1..=8).contains(&x) && (3..=10).contains(&y))
+        );
         let count = |f: &dyn Fn(&(usize, usize)) -> bool| inked.iter().filter(|p| f(p)).count();
         let (left, right) = (count(&|p| p.0 <= 4), count(&|p| p.0 >= 5));
         assert!(left > 2 * right, "stem on the left: {inked:?}");

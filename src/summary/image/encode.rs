@@ -4,11 +4,11 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, Result};
-use crate::proto::{summary, DataClass, ImagePluginData};
+use crate::proto::{DataClass, ImagePluginData, summary};
 use crate::summary::{content, metadata, string_tensor, tensor_value};
 
-use super::layout::{check_shape, ImageLayout};
-use super::pixel::{convert, Pixel};
+use super::layout::{ImageLayout, check_shape};
+use super::pixel::{Pixel, convert};
 
 /// The largest width or height a PNG can have (2³¹ − 1).
 pub(super) const PNG_MAX_SIDE: usize = i32::MAX as usize;

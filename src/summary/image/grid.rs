@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 
-use super::encode::{image_pixels, interleave, Pixels, PNG_MAX_SIDE};
-use super::layout::{check_shape, product, BatchLayout, ImageLayout};
-use super::pixel::{convert, Pixel};
+use super::encode::{PNG_MAX_SIDE, Pixels, image_pixels, interleave};
+use super::layout::{BatchLayout, ImageLayout, check_shape, product};
+use super::pixel::{Pixel, convert};
 
 /// How [`add_images`](crate::SummaryWriter::add_images_with) lays a batch out as one grid, like
 /// torchvision's `make_grid`.

@@ -36,7 +36,7 @@ impl ImageLayout {
                     dataformats,
                     shape,
                     "HW, HWC or CHW",
-                ))
+                ));
             }
         };
         Ok(layout)
@@ -89,7 +89,7 @@ impl BatchLayout {
                     dataformats,
                     shape,
                     "NCHW or NHWC",
-                ))
+                ));
             }
         };
         Ok(layout)

@@ -79,13 +79,13 @@ mod write;
 
 pub use boxes::ImageBox;
 pub use encode::encode_png;
-pub(crate) use encode::{image_value, interleave, png_bytes, Pixels};
+pub(crate) use encode::{Pixels, image_value, interleave, png_bytes};
 pub use grid::GridOptions;
-pub(crate) use layout::{bad_dataformats, check_shape};
 pub use layout::{BatchLayout, ImageLayout};
-pub(crate) use pixel::convert;
+pub(crate) use layout::{bad_dataformats, check_shape};
 pub use pixel::Pixel;
-pub(crate) use tensor::{batch_layout, pixel_data, PixelData};
+pub(crate) use pixel::convert;
+pub(crate) use tensor::{PixelData, batch_layout, pixel_data};
 
 #[cfg(test)]
 mod tests;

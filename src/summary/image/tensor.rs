@@ -2,7 +2,7 @@
 //! elements.
 
 use crate::error::Result;
-use crate::tensor::{bad, TensorData, TensorInput};
+use crate::tensor::{TensorData, TensorInput, bad};
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use half::f16;
@@ -36,7 +36,7 @@ pub(crate) fn pixel_data(what: &'static str, data: TensorData) -> Result<PixelDa
                      first",
                     other.dtype_name()
                 ),
-            ))
+            ));
         }
     })
 }

@@ -60,12 +60,14 @@ fn shape_errors() {
         ImageLayout::Hwc(usize::MAX, 2, 3),
     ));
     assert!(r.contains("overflow"), "{r}");
-    assert!(invalid(grid_pixels(
-        &d,
-        BatchLayout::Nhwc(0, 2, 2, 3),
-        &GridOptions::new()
-    ))
-    .contains("zero"));
+    assert!(
+        invalid(grid_pixels(
+            &d,
+            BatchLayout::Nhwc(0, 2, 2, 3),
+            &GridOptions::new()
+        ))
+        .contains("zero")
+    );
     let r = invalid(grid_pixels(
         &d,
         BatchLayout::Nhwc(4, 1, 1, 3),

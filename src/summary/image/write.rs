@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::writer::{Step, StepBuilder, SummaryWriter};
 
 use super::encode::{encoded_size, image_pixels, image_value, pixels_value};
-use super::grid::{grid_pixels, GridOptions};
+use super::grid::{GridOptions, grid_pixels};
 use super::layout::{BatchLayout, ImageLayout};
 use super::pixel::Pixel;
 

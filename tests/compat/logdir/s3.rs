@@ -11,16 +11,16 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tensorboard_writer::object_store::aws::AmazonS3Builder;
 use tensorboard_writer::object_store::path::Path as ObjectPath;
 use tensorboard_writer::object_store::{ObjectStore, ObjectStoreExt};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::image::ImageLayout;
-use tensorboard_writer::{proto, SummaryWriter};
+use tensorboard_writer::{SummaryWriter, proto};
 
 use crate::rng::Rng;
-use crate::{histograms, Error, Manifest};
+use crate::{Error, Manifest, histograms};
 
 const RUN: &str = "s3";
 /// Fewer segment objects than this means the segment caps did not work: an error.

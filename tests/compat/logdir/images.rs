@@ -16,13 +16,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::image::{
-    encode_png, BatchLayout, GridOptions, ImageBox, ImageLayout,
+    BatchLayout, GridOptions, ImageBox, ImageLayout, encode_png,
 };
 use tensorboard_writer::summary::video::VideoLayout;
-use tensorboard_writer::{proto, SummaryWriter};
+use tensorboard_writer::{SummaryWriter, proto};
 
 use crate::{Error, Manifest};
 

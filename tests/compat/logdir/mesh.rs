@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tensorboard_writer::SummaryWriter;
 
 use crate::{Error, Manifest};

@@ -2,17 +2,17 @@
 //! builds quickly (criterion's `benches/scalars.rs` gives the reported medians).
 //!
 //! ```sh
-//! cargo run --release --example scalar_timing                 # batches (the default)
-//! cargo run --release --example scalar_timing -- batches --sequence   # and each batch, in order
-//! cargo run --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
-//! cargo run --release --example scalar_timing -- batches --tags 6   # six tags in turn
-//! cargo run --release --example scalar_timing -- batches --tags 40 --format  # tags built anew
-//! cargo run --release --example scalar_timing -- threads 64   # 64 threads, default bound
-//! cargo run --release --example scalar_timing -- threads 64 65536
-//! cargo run --release --example scalar_timing -- parts        # what the locks cost here
-//! cargo run --release --example scalar_timing -- latency      # every call timed alone
-//! cargo run --release --example scalar_timing -- phases       # against the VM's own speed
-//! cargo run --release --example scalar_timing -- lag 2        # wall times' lag, cores busy
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing                 # batches (the default)
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --sequence   # and each batch, in order
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --tags 6   # six tags in turn
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --tags 40 --format  # tags built anew
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- threads 64   # 64 threads, default bound
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- threads 64 65536
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- parts        # what the locks cost here
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- latency      # every call timed alone
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- phases       # against the VM's own speed
+//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- lag 2        # wall times' lag, cores busy
 //! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
 //!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
@@ -561,35 +561,37 @@ impl ModelWriter {
             work: parking_lot::Condvar::new(),
         });
         let s = shared.clone();
-        let thread = std::thread::spawn(move || loop {
-            let mut back = {
-                let mut st = s.state.lock();
-                while s.front.lock().len() < Self::THRESHOLD && !st.1 {
-                    s.work.wait(&mut st);
+        let thread = std::thread::spawn(move || {
+            loop {
+                let mut back = {
+                    let mut st = s.state.lock();
+                    while s.front.lock().len() < Self::THRESHOLD && !st.1 {
+                        s.work.wait(&mut st);
+                    }
+                    if st.1 {
+                        return;
+                    }
+                    let spare = st.0.take().unwrap_or_default();
+                    std::mem::replace(&mut *s.front.lock(), spare)
+                };
+                let mut pos = 0;
+                while pos + 12 <= back.len() {
+                    let len = u64::from_le_bytes(back[pos..pos + 8].try_into().unwrap_or([0; 8]))
+                        as usize;
+                    let crc = crc32c::crc32c(&back[pos..pos + 8]);
+                    back[pos + 8..pos + 12].copy_from_slice(&crc.to_le_bytes());
+                    let end = pos + 12 + len;
+                    let crc = crc32c::crc32c(&back[pos + 12..end]);
+                    back[end..end + 4].copy_from_slice(&crc.to_le_bytes());
+                    pos = end + 4;
                 }
-                if st.1 {
+                if let Err(e) = std::io::Write::write_all(&mut file, &back) {
+                    eprintln!("the model's file: {e}");
                     return;
                 }
-                let spare = st.0.take().unwrap_or_default();
-                std::mem::replace(&mut *s.front.lock(), spare)
-            };
-            let mut pos = 0;
-            while pos + 12 <= back.len() {
-                let len =
-                    u64::from_le_bytes(back[pos..pos + 8].try_into().unwrap_or([0; 8])) as usize;
-                let crc = crc32c::crc32c(&back[pos..pos + 8]);
-                back[pos + 8..pos + 12].copy_from_slice(&crc.to_le_bytes());
-                let end = pos + 12 + len;
-                let crc = crc32c::crc32c(&back[pos + 12..end]);
-                back[end..end + 4].copy_from_slice(&crc.to_le_bytes());
-                pos = end + 4;
+                back.clear();
+                s.state.lock().0 = Some(back);
             }
-            if let Err(e) = std::io::Write::write_all(&mut file, &back) {
-                eprintln!("the model's file: {e}");
-                return;
-            }
-            back.clear();
-            s.state.lock().0 = Some(back);
         });
         Ok(Self {
             shared,

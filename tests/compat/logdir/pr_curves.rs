@@ -13,12 +13,12 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tensorboard_writer::reader::read_events;
 use tensorboard_writer::summary::pr_curve::PrCurveOptions;
-use tensorboard_writer::{proto, SummaryWriter};
+use tensorboard_writer::{SummaryWriter, proto};
 
-use crate::{json_f32, Error, Manifest};
+use crate::{Error, Manifest, json_f32};
 
 const RUN: &str = "pr_curves";
 

@@ -18,11 +18,11 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::summary::hparams::{
     DatasetType, HParam, HParamValue, HParamsExperiment, Metric, SessionStatus,
 };
-use tensorboard_writer::SummaryWriter;
 
 use crate::{Error, Manifest};
 

@@ -18,9 +18,9 @@
 use std::path::Path;
 
 use half::{bf16, f16};
-use serde_json::{json, Value};
-use tensorboard_writer::summary::histogram::{Bins, Histogram};
+use serde_json::{Value, json};
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::summary::histogram::{Bins, Histogram};
 
 use crate::{Error, Manifest};
 
@@ -59,21 +59,13 @@ fn oracle_rows(edges: &[f64], values: &[f64]) -> Vec<[f64; 3]> {
         let cell = if x < edges[0] {
             0
         } else if x >= edges[n] {
-            if x == edges[n] {
-                n
-            } else {
-                n + 1
-            }
+            if x == edges[n] { n } else { n + 1 }
         } else {
             // Largest i with edges[i] <= x, by bisection.
             let (mut lo, mut hi) = (0, n);
             while hi - lo > 1 {
                 let mid = (lo + hi) / 2;
-                if edges[mid] <= x {
-                    lo = mid
-                } else {
-                    hi = mid
-                }
+                if edges[mid] <= x { lo = mid } else { hi = mid }
             }
             lo + 1
         };
@@ -231,11 +223,7 @@ pub fn write(logdir: &Path, m: &mut Manifest) -> Result<(), Error> {
     let wide: Vec<f64> = (0..3000)
         .map(|i| {
             let mag = 10f64.powf(-15.0 + 40.0 * rng.uniform());
-            if i % 3 == 0 {
-                -mag
-            } else {
-                mag
-            }
+            if i % 3 == 0 { -mag } else { mag }
         })
         .collect();
     w.add_histogram("activations/f64_wide", &wide, 0i64)?;

@@ -14,10 +14,10 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
-use tensorboard_writer::proto::{attr_value, DataType, GraphDef};
-use tensorboard_writer::summary::graph::{GraphBuilder, GraphScope, NodeRef, TensorShape};
+use serde_json::{Value, json};
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::proto::{DataType, GraphDef, attr_value};
+use tensorboard_writer::summary::graph::{GraphBuilder, GraphScope, NodeRef, TensorShape};
 
 use crate::{Error, Manifest};
 

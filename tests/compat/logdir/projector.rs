@@ -24,10 +24,10 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
+use tensorboard_writer::SummaryWriter;
 use tensorboard_writer::projector::{Embedding, EmbeddingFiles, Metadata, TensorFormat};
 use tensorboard_writer::summary::image::BatchLayout;
-use tensorboard_writer::SummaryWriter;
 
 use crate::rng::Rng;
 use crate::{Error, Manifest};

@@ -10,11 +10,11 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
-use tensorboard_writer::summary::custom_scalars::{Category, Layout, MarginSeries, CONFIG_TAG};
+use serde_json::{Value, json};
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::summary::custom_scalars::{CONFIG_TAG, Category, Layout, MarginSeries};
 
-use crate::{json_f32, Error, Manifest};
+use crate::{Error, Manifest, json_f32};
 
 const RUN: &str = "custom_scalars";
 

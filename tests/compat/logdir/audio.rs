@@ -12,10 +12,10 @@
 use std::path::Path;
 
 use serde_json::json;
-use tensorboard_writer::summary::audio::encode_wav;
 use tensorboard_writer::SummaryWriter;
+use tensorboard_writer::summary::audio::encode_wav;
 
-use crate::{json_f32, Error, Manifest};
+use crate::{Error, Manifest, json_f32};
 
 const RUN: &str = "audio";
 

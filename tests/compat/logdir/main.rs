@@ -3,7 +3,7 @@
 //! TensorBoard on the logdir under each of its loaders, and checks every run, tag, step and
 //! value through TensorBoard's HTTP API (`tests/compat/check.py` and `tests/compat/sections/`).
 //!
-//! Usage: `cargo run --example compat_logdir -- <LOGDIR> <MANIFEST.json>`
+//! Usage: `cargo run -p tensorboard-writer-compat -- <LOGDIR> <MANIFEST.json>`
 //!
 //! With `TBW_COMPAT_S3_URL=s3://bucket/prefix` (and the AWS_* variables of an S3 server) it also
 //! writes run `s3` through S3 and downloads it into the logdir (`s3.rs`; needs
@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 mod audio;
 mod custom_scalars;
