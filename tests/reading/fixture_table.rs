@@ -464,3 +464,63 @@ fixture_tests! {
     tbx_meshes: "tensorboardX" / "meshes",
     tbx_embeddings: "tensorboardX" / "embeddings",
 }
+
+/// Truncated and corrupted copies of each writer's scalar file: a cut inside the last record
+/// reads every complete record and waits; a flipped byte inside a record's payload is
+/// reported at that record's offset, after the points before it.
+#[test]
+fn damaged_copies_of_each_writers_file() {
+    use tensorboard_writer::Error;
+    use tensorboard_writer::reader::{RunReader, event_files};
+    for writer in ["tensorboard", "tf", "torch", "tensorboardX"] {
+        let src = fixtures().join(writer).join("scalars/logdir");
+        let files = event_files(&src).unwrap();
+        assert_eq!(files.len(), 1, "{writer}");
+        let bytes = std::fs::read(&files[0]).unwrap();
+        let mut all = Vec::new();
+        RunReader::open(&src)
+            .unwrap()
+            .read_new(|tag, s| all.push((tag.to_string(), s.step)))
+            .unwrap();
+        assert_eq!(all.len(), 10, "{writer}");
+        // Record offsets, from the framing: u64 length, 4-byte CRC, payload, 4-byte CRC.
+        let mut offsets = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            offsets.push(at);
+            let n = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+            at += 16 + n;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.out.tfevents.1.copy");
+
+        let last = *offsets.last().unwrap();
+        std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+        let mut got = Vec::new();
+        let mut reader = RunReader::open(dir.path()).unwrap();
+        reader
+            .read_new(|tag, s| got.push((tag.to_string(), s.step)))
+            .unwrap();
+        assert_eq!(got, all[..all.len() - 1], "{writer}: truncated copy");
+        assert!(last > 0);
+
+        // A byte in the middle record's payload (past its 12-byte header).
+        let mid = offsets[offsets.len() / 2];
+        let mut damaged = bytes.clone();
+        damaged[mid + 14] ^= 0x40;
+        std::fs::write(&file, &damaged).unwrap();
+        let mut got = Vec::new();
+        match RunReader::open(dir.path())
+            .unwrap()
+            .read_new(|tag, s| got.push((tag.to_string(), s.step)))
+        {
+            Err(Error::CorruptRecord { offset, path, .. }) => {
+                assert_eq!(offset, mid as u64, "{writer}");
+                assert!(path.ends_with("events.out.tfevents.1.copy"));
+            }
+            other => panic!("{writer}: expected CorruptRecord, got {other:?}"),
+        }
+        assert!(got.len() < all.len(), "{writer}: stops at the damage");
+        assert_eq!(got, all[..got.len()], "{writer}: the points before it");
+    }
+}
