@@ -134,9 +134,6 @@ pub fn run(o: &Options) -> Result<u8, Failure> {
     Ok(u8::from(failed))
 }
 
-/// Reads a run to its end. Damage ends the reading of its own file only (the reader reports
-/// it once and reads the other files on the next call), and a value of the wrong form skips
-/// its record: both are collected and reading goes on. Other errors end the run.
 /// [`reader_loop`] for [`RunReader::scan_new`].
 pub fn scan_loop(
     reader: &mut RunReader,
@@ -160,6 +157,9 @@ pub fn scan_loop(
     }
 }
 
+/// Reads a run to its end. Damage ends the reading of its own file only (the reader reports
+/// it once and reads the other files on the next call), and a value of the wrong form skips
+/// its record: both are collected and reading goes on. Other errors end the run.
 pub fn reader_loop(
     reader: &mut RunReader,
     f: impl FnMut(&str, Sample),
