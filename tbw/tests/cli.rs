@@ -341,3 +341,25 @@ fn embeddings_are_listed_and_exported() {
     let o = tbw(&["export", path(&logdir), "--kind", "scalars"]);
     assert!(!stdout(&o).contains("\"embeddings\""));
 }
+
+/// A record whose checksums pass but whose payload is not an Event is corruption too.
+#[test]
+fn verify_reports_a_payload_that_is_not_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = SummaryWriter::new(dir.path().join("run")).unwrap();
+    w.add_scalar("loss", 1.0f32, 0u32).unwrap();
+    w.close().unwrap();
+    let file = tensorboard_writer::reader::event_files(dir.path().join("run")).unwrap()[0].clone();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len();
+    tensorboard_writer::record::encode_record(&[0xff], &mut bytes);
+    std::fs::write(&file, &bytes).unwrap();
+    let o = tbw(&["verify", path(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("the record at byte {at} is not an Event")),
+        "{out}"
+    );
+    assert!(out.contains("after 2 good records)"), "{out}");
+}
