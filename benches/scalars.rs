@@ -17,7 +17,9 @@
 //! - `reader`: read back a file of 1,000,000 scalar events: `EventReader` (checksums and
 //!   decoding of every event), the raw `record::RecordReader` (checksums, no decoding),
 //!   `ScalarReader` (checksums, the borrowing decoder, every scalar handed to a closure) and
-//!   `read_scalars` (the same, building the series by tag). Throughput is in bytes of the
+//!   `read_scalars` (the same, building the series by tag), and the typed reader of every
+//!   kind, `RunReader` (`read_new`: each point as a `Sample`; `read_all`: series by tag with
+//!   the restart rule). Throughput is in bytes of the
 //!   file (`reader/events`: in events). The peer has no reader.
 //!
 //! All files go into a temporary directory, removed at the end.
@@ -40,7 +42,7 @@ use criterion::{
 use tensorboard_rs::summary::scalar as peer_scalar;
 use tensorboard_rs::summary_writer::{FileWriter as PeerFileWriter, SummaryWriter as PeerWriter};
 use tensorboard_writer::SummaryWriter;
-use tensorboard_writer::reader::{EventReader, ScalarReader, read_scalars};
+use tensorboard_writer::reader::{EventReader, RunReader, ScalarReader, read_scalars};
 use tensorboard_writer::record::RecordReader;
 use training_tags::TRAINING_TAGS;
 
@@ -360,6 +362,23 @@ fn reader(c: &mut Criterion) {
     // The same plus building the series by tag (`read_scalars` on the run directory).
     group.bench_function("read_scalars", |b| {
         b.iter(|| black_box(read_scalars(tmp.path()).expect("read_scalars")))
+    });
+    // The typed reader of every kind (what `tbw export` uses): each point as a `Sample`.
+    group.bench_function("RunReader::read_new", |b| {
+        b.iter(|| {
+            let mut run = RunReader::open(tmp.path()).expect("open");
+            run.read_new(|tag, s| {
+                black_box((tag, s));
+            })
+            .expect("read_new")
+        })
+    });
+    // The same, into series by tag with the data server's rule for restarts.
+    group.bench_function("RunReader::read_all", |b| {
+        b.iter(|| {
+            let mut run = RunReader::open(tmp.path()).expect("open");
+            black_box(run.read_all().expect("read_all"))
+        })
     });
     group.finish();
     // The same reads in events per second.

@@ -16,6 +16,9 @@
 # tests/compat/check_mnist.py: every dashboard the example feeds, on a second
 # tensorboard; and, on a third, an event file whose writer was killed with
 # SIGKILL mid-record (tests/compat/check_killed.py).
+# Before the loaders, `tbw export` (the command-line reader, tbw/) is checked against
+# tbparse 0.0.9 on the same logdir (tests/compat/check_tbw_tbparse.py): every scalar, and every
+# histogram and image tbparse reads (the older histo/image forms), value for value.
 #
 # Environment:
 #   COMPAT_VENV      venv with tensorboard==2.21.0 (default target/compat-venv;
@@ -94,6 +97,11 @@ if ! "$VENV/bin/python" -c "import tensorboard, sys; sys.exit(tensorboard.__vers
 fi
 PY=$VENV/bin/python
 TENSORBOARD=$VENV/bin/tensorboard
+TBPARSE_VERSION=0.0.9
+if ! "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('tbparse') != '$TBPARSE_VERSION')" 2>/dev/null; then
+    log "installing tbparse==$TBPARSE_VERSION into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check "tbparse==$TBPARSE_VERSION"
+fi
 
 # --- cleanup: always stop our server and remove the scratch dir ----------
 SERVER_PID=
@@ -187,6 +195,13 @@ if [ -n "$S3_PID" ]; then
 fi
 [ -d "$LOGDIR" ] || abort "no logdir at $LOGDIR"
 [ -f "$MANIFEST" ] || abort "no manifest at $MANIFEST"
+
+# --- tbw export against tbparse -------------------------------------------
+cargo build --quiet -p tbw || abort "building tbw failed"
+TBW=${CARGO_TARGET_DIR:-$PWD/target}/debug/tbw
+log "tbw export against tbparse $TBPARSE_VERSION (tests/compat/check_tbw_tbparse.py)"
+"$PY" tests/compat/check_tbw_tbparse.py --tbw "$TBW" "$LOGDIR" ||
+    abort "tbw export disagrees with tbparse on $LOGDIR"
 
 # --- a short run of the MNIST example ------------------------------------
 # Its logs go to $MNIST_DIR/logs/mnist/<run>; its output to $MNIST_DIR/output.txt.

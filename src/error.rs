@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// The variants fall in three groups: the writer's (`Io`, `WriteFailed`, `Closed`, the
 /// `Invalid…` and `…OutOfRange` input errors, and with object storage `InvalidUrl`,
 /// `ObjectStoreFeatureDisabled` and `Upload`), the reader's (`ReadFailed`, `CorruptRecord`,
-/// `Decode`, `Truncated`), and none shared. No variant exposes another crate's error type:
+/// `Decode`, `Truncated`, `InvalidSummary`, `InvalidProjectorConfig`), and none shared. No variant exposes another crate's error type:
 /// underlying errors are reached through [`source()`](std::error::Error::source).
 ///
 /// Errors from the background writer thread are kept and returned again by every later
@@ -184,6 +184,31 @@ pub enum Error {
         available: u64,
         /// Bytes the record needs (only the header is known until the length is read).
         needed: u64,
+    },
+    /// A record is a valid `Event`, but one of its summary values does not have the form
+    /// its plugin reads (reading): a histogram tensor that is not `[k, 3]`, an image tensor
+    /// without its width and height, hparams plugin content that does not decode, and the
+    /// like. TensorBoard leaves such a value out; the typed readers report it instead.
+    #[error("record at byte {offset} of {path}, tag {tag:?}: {reason}")]
+    InvalidSummary {
+        /// The file being read.
+        path: PathBuf,
+        /// Offset of the start of the record.
+        offset: u64,
+        /// The value's tag.
+        tag: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A run's `projector_config.pbtxt` is not a projector config this crate can read
+    /// (reading).
+    #[error("invalid projector config {path}: {reason}")]
+    InvalidProjectorConfig {
+        /// The file.
+        path: PathBuf,
+        /// Where and why parsing stopped.
+        reason: String,
     },
 }
 

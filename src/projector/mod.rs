@@ -183,7 +183,7 @@
 mod embedding;
 mod files;
 mod metadata;
-mod pbtxt;
+pub(crate) mod pbtxt;
 mod shortest;
 mod sprite;
 mod tensor;

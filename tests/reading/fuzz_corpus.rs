@@ -86,3 +86,29 @@ fn generated_inputs() {
         checks::check_event_input(&data);
     }
 }
+
+/// The typed reader on every input of the event corpus, as the only file of a run: it
+/// returns points or an error, never panics (and never allocates without bound).
+#[test]
+fn run_reader_on_the_event_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.out.tfevents.1.fuzz");
+    for (name, data) in corpus("event_reader") {
+        std::fs::write(&file, &data).unwrap();
+        let r = std::panic::catch_unwind(|| {
+            let mut reader = tensorboard_writer::reader::RunReader::open(dir.path()).unwrap();
+            // Errors are fine; a reader that keeps returning them must end.
+            for _ in 0..4 {
+                if reader.read_new(|_, _| {}).is_ok() {
+                    break;
+                }
+            }
+            let mut scan = tensorboard_writer::reader::RunReader::open(dir.path()).unwrap();
+            let _ = scan.scan_new(|_, _, _| {});
+        });
+        assert!(
+            r.is_ok(),
+            "event_reader corpus input {name} panics the RunReader"
+        );
+    }
+}

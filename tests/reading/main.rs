@@ -1,5 +1,7 @@
 //! Reading event files: the borrowing scalar decoder against prost, the files TensorBoard's
-//! own Python writer wrote, and the fuzz corpus replayed.
+//! own Python writer wrote, the fuzz corpus replayed, the typed readers on a fixture table
+//! (TensorBoard, tf.summary, torch and tensorboardX × every kind) and on the crate's own
+//! logs (restarts, live files, damaged copies).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -9,6 +11,8 @@ mod common;
 #[path = "../common/counting_alloc.rs"]
 mod counting_alloc;
 
+mod fixture_table;
 mod fuzz_corpus;
+mod logdir_reading;
 mod python_fixtures;
 mod reader_fast;

@@ -1,179 +1,19 @@
-//! Reading event files back: [`EventReader`] for one file, [`read_events`] and
-//! [`read_scalars`] for a whole run directory, and [`ScalarReader`], which reads the scalars
-//! of one file without building an `Event` per record (what `read_scalars` uses).
+//! Scalars fast: [`ScalarReader`] reads the scalars of one file without building an `Event`
+//! per record, and [`read_scalars`] collects a run's scalars by tag with it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use prost::Message;
 
+use super::events::event_files;
 use crate::error::{Error, Result};
 use crate::fast_decode::{self, Kind, RawValue};
 use crate::proto::{self, Event, summary};
 use crate::record::RecordReader;
-
-/// Iterates the events of one event file, checking both checksums of every record.
-///
-/// Three ways a read can end are told apart:
-/// - the end of the file, between records: `Ok(None)` from
-///   [`read_event`](Self::read_event);
-/// - a final record that is not complete yet ([`Error::Truncated`]): what a file looks like
-///   while its writer is mid-write, or after the writer was killed. Not corruption; call again
-///   once the file has grown and reading resumes where it stopped;
-/// - damage ([`Error::CorruptRecord`] for a failed checksum, [`Error::Decode`] for a payload
-///   that is not an `Event`): reading cannot go past it.
-///
-/// As an [`Iterator`], it yields each event, then at most one error: corruption ends the
-/// iteration for good, and `Truncated` ends it until the file grows (calling
-/// [`next`](Iterator::next) again later resumes).
-///
-/// ```
-/// # let dir = tempfile::tempdir()?;
-/// # let w = tensorboard_writer::SummaryWriter::new(dir.path())?;
-/// # w.add_scalar("loss", 0.5f32, 1u32)?;
-/// # w.close()?;
-/// # let path = w.path();
-/// use tensorboard_writer::reader::EventReader;
-///
-/// for event in EventReader::open(path)? {
-///     let event = event?;
-///     println!("step {} at {}", event.step, event.wall_time);
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug)]
-pub struct EventReader<R> {
-    records: RecordReader<R>,
-    /// The (offset, bytes available) of the last truncation reported by the iterator.
-    reported_truncation: Option<(u64, u64)>,
-    failed: bool,
-}
-
-impl EventReader<File> {
-    /// Opens the event file at `path`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::read("opening", path, e))?;
-        Ok(EventReader {
-            records: RecordReader::with_path(file, path),
-            reported_truncation: None,
-            failed: false,
-        })
-    }
-}
-
-impl<R: Read> EventReader<R> {
-    /// A reader over any byte stream of records.
-    pub fn new(inner: R) -> Self {
-        EventReader {
-            records: RecordReader::new(inner),
-            reported_truncation: None,
-            failed: false,
-        }
-    }
-
-    /// Offset of the next record in the stream.
-    pub fn offset(&self) -> u64 {
-        self.records.offset()
-    }
-
-    /// Reads the next event: `Ok(None)` at the end of the file, [`Error::Truncated`] when the
-    /// file ends inside a record (resumable), other errors for damage.
-    pub fn read_event(&mut self) -> Result<Option<Event>> {
-        let offset = self.records.offset();
-        match self.records.read_record()? {
-            None => Ok(None),
-            Some(payload) => match Event::decode(payload) {
-                Ok(event) => Ok(Some(event)),
-                // The path is cloned only on failure: one allocation fewer per event.
-                Err(source) => Err(Error::Decode {
-                    path: self.records.path().to_path_buf(),
-                    offset,
-                    source: Arc::new(source),
-                }),
-            },
-        }
-    }
-}
-
-impl<R: Read> Iterator for EventReader<R> {
-    type Item = Result<Event>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        match self.read_event() {
-            Ok(Some(e)) => {
-                self.reported_truncation = None;
-                Some(Ok(e))
-            }
-            Ok(None) => None,
-            Err(Error::Truncated {
-                path,
-                offset,
-                available,
-                needed,
-            }) => {
-                if self.reported_truncation == Some((offset, available)) {
-                    return None; // nothing new since we said so
-                }
-                self.reported_truncation = Some((offset, available));
-                Some(Err(Error::Truncated {
-                    path,
-                    offset,
-                    available,
-                    needed,
-                }))
-            }
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-/// The event files directly in `run_dir` (names containing `tfevents`), in name order,
-/// which is the order TensorBoard reads them in.
-pub fn event_files(run_dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-    let dir = run_dir.as_ref();
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::read("listing", dir, e))? {
-        let entry = entry.map_err(|e| Error::read("listing", dir, e))?;
-        let is_file = entry
-            .file_type()
-            .map_err(|e| Error::read("listing", dir, e))?
-            .is_file();
-        if is_file && entry.file_name().to_string_lossy().contains("tfevents") {
-            files.push(entry.path());
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// Every event of every event file in `run_dir`, file by file in name order.
-///
-/// A truncated final record (a writer mid-write or killed) ends its file quietly, as it does
-/// in TensorBoard; corruption is an error.
-pub fn read_events(run_dir: impl AsRef<Path>) -> Result<Vec<Event>> {
-    let mut events = Vec::new();
-    for path in event_files(run_dir)? {
-        let mut reader = EventReader::open(&path)?;
-        loop {
-            match reader.read_event() {
-                Ok(Some(e)) => events.push(e),
-                Ok(None) | Err(Error::Truncated { .. }) => break,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    Ok(events)
-}
 
 /// One point of a scalar series.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -298,10 +138,10 @@ impl TagPlugins {
 ///
 /// It yields what [`read_scalars`] collects (`simple_value`s, and one-element float or
 /// double tensors of tags whose metadata names the `scalars` plugin), as [`ScalarRef`]s,
-/// and checks everything [`EventReader`] checks: both checksums of every record, and that
+/// and checks everything [`EventReader`](super::EventReader) checks: both checksums of every record, and that
 /// every payload is a valid `Event` (a payload prost would reject is an
 /// [`Error::Decode`], with prost's own message). Ends of reading are reported as by
-/// [`EventReader::read_event`]: `Ok` at the end of the file, [`Error::Truncated`] for an
+/// [`EventReader::read_event`](super::EventReader::read_event): `Ok` at the end of the file, [`Error::Truncated`] for an
 /// incomplete final record (call again once the file has grown), and
 /// [`Error::CorruptRecord`] or [`Error::Decode`] for damage, which every later call
 /// reports again.
@@ -549,39 +389,5 @@ fn tensor_scalar(t: &proto::TensorProto) -> Option<f64> {
             Some(f64::from_le_bytes(b))
         }),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Reading fails with the reader's own variants: `ReadFailed` for I/O, never the writer's
-    /// `Io`, and `Decode` keeps the decoder's error as its source only.
-    #[test]
-    fn reading_failures_are_the_readers_variants() {
-        let dir = std::env::temp_dir().join(format!("tbw-missing-{}", std::process::id()));
-        for r in [
-            event_files(&dir).map(drop),
-            read_events(&dir).map(drop),
-            read_scalars(&dir).map(drop),
-            EventReader::open(dir.join("f")).map(drop),
-            ScalarReader::open(dir.join("f")).map(drop),
-        ] {
-            match r {
-                Err(Error::ReadFailed { path, .. }) => assert!(path.starts_with(&dir)),
-                other => panic!("expected ReadFailed, got {other:?}"),
-            }
-        }
-        // A record whose payload is not an Event: length 1, payload 0xff.
-        let mut bytes = Vec::new();
-        crate::record::encode_record(&[0xff], &mut bytes);
-        let mut r = EventReader::new(&bytes[..]);
-        match r.read_event() {
-            Err(e @ Error::Decode { offset: 0, .. }) => {
-                assert!(std::error::Error::source(&e).is_some());
-            }
-            other => panic!("expected Decode, got {other:?}"),
-        }
     }
 }
