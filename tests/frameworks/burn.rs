@@ -519,3 +519,157 @@ fn purge(run: &Path) -> BTreeMap<String, Vec<(i64, f32)>> {
     }
     out
 }
+
+// ---- burn's own training loop, with both loggers ----
+
+mod training {
+    use super::*;
+    use burn::data::dataloader::batcher::Batcher;
+    use burn::data::dataloader::DataLoaderBuilder;
+    use burn::data::dataset::InMemDataset;
+    use burn::nn::loss::CrossEntropyLossConfig;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::AdamConfig;
+    use burn::train::metric::{AccuracyMetric, LossMetric};
+    use burn::train::{
+        ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep,
+    };
+
+    #[derive(Clone, Debug)]
+    struct Item {
+        x: [f32; 4],
+        label: i64,
+    }
+
+    #[derive(Clone, Debug)]
+    struct Batch {
+        x: Tensor<2>,
+        y: Tensor<1, Int>,
+    }
+
+    #[derive(Clone)]
+    struct Batches;
+
+    impl Batcher<Item, Batch> for Batches {
+        fn batch(&self, items: Vec<Item>, device: &Device) -> Batch {
+            let n = items.len();
+            let x: Vec<f32> = items.iter().flat_map(|i| i.x).collect();
+            let y: Vec<i64> = items.iter().map(|i| i.label).collect();
+            Batch {
+                x: Tensor::<1>::from_data(TensorData::new(x, [n * 4]), device).reshape([n, 4]),
+                y: Tensor::<1, Int>::from_data(TensorData::new(y, [n]), device),
+            }
+        }
+    }
+
+    #[derive(Module, Debug)]
+    struct Tiny {
+        fc: Linear,
+    }
+
+    impl Tiny {
+        fn classify(&self, b: Batch) -> ClassificationOutput {
+            let out = self.fc.forward(b.x);
+            let loss = CrossEntropyLossConfig::new()
+                .init(&out.device())
+                .forward(out.clone(), b.y.clone());
+            ClassificationOutput::new(loss, out, b.y)
+        }
+    }
+
+    impl TrainStep for Tiny {
+        type Input = Batch;
+        type Output = ClassificationOutput;
+        fn step(&self, b: Batch) -> TrainOutput<ClassificationOutput> {
+            let item = self.classify(b);
+            TrainOutput::new(self, item.loss.backward(), item)
+        }
+    }
+
+    impl InferenceStep for Tiny {
+        type Input = Batch;
+        type Output = ClassificationOutput;
+        fn step(&self, b: Batch) -> ClassificationOutput {
+            self.classify(b)
+        }
+    }
+
+    fn items(n: usize, seed: u64) -> Vec<Item> {
+        let u = unit(n * 4, seed);
+        u.chunks(4)
+            .map(|c| Item {
+                x: [c[0], c[1], c[2], c[3]],
+                label: i64::from(c[0] + c[1] > c[2] + c[3]) + i64::from(c[0] > 0.8),
+            })
+            .collect()
+    }
+
+    /// Trains `epochs` epochs (from the checkpoint of `resume`, when given) with this
+    /// crate's logger and burn's file logger side by side.
+    fn train(root: &Path, epochs: usize, resume: Option<usize>) {
+        let train = DataLoaderBuilder::new(Batches)
+            .batch_size(16)
+            .build(InMemDataset::new(items(64, 1)));
+        let valid = DataLoaderBuilder::new(Batches)
+            .batch_size(16)
+            .build(InMemDataset::new(items(40, 2)));
+        let tb = match resume {
+            None => TensorBoardLogger::new(root.join("tb")),
+            Some(e) => TensorBoardLogger::resume(root.join("tb"), e),
+        };
+        let mut t = SupervisedTraining::new(root.join("artifacts"), train, valid)
+            .metrics((AccuracyMetric::new(), LossMetric::new()))
+            .with_metric_logger(tb)
+            .with_metric_logger(FileMetricLogger::new(root.join("file")))
+            .with_default_checkpointers()
+            .with_application_logger(None)
+            .num_epochs(epochs);
+        if let Some(e) = resume {
+            t = t.checkpoint(e);
+        }
+        let device = Device::default().autodiff();
+        device.seed(7);
+        let model = Tiny {
+            fc: LinearConfig::new(4, 3).init(&device),
+        };
+        t.launch(Learner::new(model, AdamConfig::new().init(), 1e-2));
+    }
+
+    #[test]
+    fn training_restarted_from_a_checkpoint_reads_like_burns_file_logger() {
+        let dir = tempfile::tempdir().unwrap();
+        train(dir.path(), 3, None);
+        // The process "dies" after epoch 3; training restarts from the checkpoint of epoch 2.
+        train(dir.path(), 4, Some(2));
+        let mut tb = TensorBoardLogger::new(dir.path().join("tb"));
+        let mut file = FileMetricLogger::new(dir.path().join("file"));
+        for split in [Split::Train, Split::Valid] {
+            for name in ["Loss", "Accuracy"] {
+                for e in 1..=5 {
+                    let ours = tb.read_numeric(name, e, &split).unwrap();
+                    let burns = file.read_numeric(name, e, &split).unwrap();
+                    let (ours, burns): (Vec<_>, Vec<_>) = (
+                        ours.iter().map(NumericEntry::serialize).collect(),
+                        burns.iter().map(NumericEntry::serialize).collect(),
+                    );
+                    assert_eq!(ours, burns, "{name} {split} epoch {e}");
+                    let want = match (e, &split) {
+                        (5, _) => 0,
+                        (_, Split::Train) => 5, // 4 batches and the epoch's final value
+                        _ => 4,                 // 3 batches (16, 16, 8) and the final value
+                    };
+                    assert_eq!(ours.len(), want, "{name} {split} epoch {e}: {ours:?}");
+                }
+            }
+        }
+        // What TensorBoard shows: each epoch once, the iterations without overlap.
+        let run = dir.path().join("tb/train");
+        let epochs: Vec<i64> = purge(&run)["epoch/Loss"].iter().map(|p| p.0).collect();
+        assert_eq!(epochs, [1, 2, 3, 4]);
+        let it: Vec<i64> = purge(&run.join("iteration"))["iteration/Accuracy"]
+            .iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(it, (1..=16).collect::<Vec<_>>());
+    }
+}
