@@ -5,12 +5,13 @@
 //!
 //! ```sh
 //! cargo run --release --features burn --example burn_mnist                # 3 epochs
-//! cargo run --release --features burn --example burn_mnist -- --epochs 1 --digits 2000
+//! cargo run --release --features burn --example burn_mnist -- --epochs 1 --digits 2000 --valid 500
 //! tensorboard --logdir runs/burn_mnist
 //! ```
 //!
 //! **Data.** The 10,000 digits shipped in `data/mnist` (8,000 for training, 2,000 for
-//! validation), read from their gzipped IDX files; `--digits N` trains on the first N.
+//! validation), read from their gzipped IDX files; `--digits N` trains on the first N and
+//! `--valid N` validates on the first N.
 //!
 //! **Model.** `conv1` (5×5, 8 channels), ReLU, 2×2 max-pool, `conv2` (5×5, 16 channels),
 //! ReLU, 2×2 max-pool, `fc1` (256 → 64), ReLU, `fc2` (64 → 10); cross-entropy, Adam.
@@ -25,7 +26,7 @@
 //! | Histograms, Distributions | every parameter (`conv1/weight`, …) before and after training | `model` |
 //! | Images | `inputs`: 16 training digits | `model` |
 //! | Graphs | the parameters by layer, and the layers' ops | `model` |
-//! | Projector | `fc1`: the 64-wide penultimate layer for 500 validation digits, with sprite and `label` | `model` |
+//! | Projector | `fc1`: the 64-wide penultimate layer for the first 500 test digits, with sprite and `label` | `model` |
 //!
 //! Running it again replaces the logs it wrote.
 
@@ -239,6 +240,7 @@ fn graph(net: &Net) -> Result<GraphBuilder> {
 struct Args {
     epochs: usize,
     digits: usize,
+    valid: usize,
     logdir: PathBuf,
 }
 
@@ -246,6 +248,7 @@ fn args() -> Result<Args> {
     let mut a = Args {
         epochs: 3,
         digits: 8000,
+        valid: 2000,
         logdir: PathBuf::from("runs/burn_mnist"),
     };
     let mut it = std::env::args().skip(1);
@@ -254,16 +257,20 @@ fn args() -> Result<Args> {
         match flag.as_str() {
             "--epochs" => a.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--digits" => a.digits = value()?.parse().map_err(|e| format!("--digits: {e}"))?,
+            "--valid" => a.valid = value()?.parse().map_err(|e| format!("--valid: {e}"))?,
             "--logdir" => a.logdir = PathBuf::from(value()?),
             "--help" | "-h" => {
-                println!("burn_mnist [--epochs N (3)] [--digits N (8000)] [--logdir DIR (runs/burn_mnist)]");
+                println!(
+                    "burn_mnist [--epochs N (3)] [--digits N (8000)] [--valid N (2000)] \
+                     [--logdir DIR (runs/burn_mnist)]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other} (see --help)").into()),
         }
     }
-    if a.epochs == 0 || a.digits == 0 {
-        return Err("--epochs and --digits must be at least 1".into());
+    if a.epochs == 0 || a.digits == 0 || a.valid == 0 {
+        return Err("--epochs, --digits and --valid must be at least 1".into());
     }
     Ok(a)
 }
@@ -277,11 +284,12 @@ fn run() -> Result<()> {
         "train-labels-idx1-ubyte.gz",
     )?;
     train.truncate(args.digits);
-    let valid = load(
+    let test = load(
         &data,
         "t10k-images-idx3-ubyte.gz",
         "t10k-labels-idx1-ubyte.gz",
     )?;
+    let valid: Vec<Digit> = test.iter().take(args.valid).cloned().collect();
     // Running again replaces the logs.
     if args.logdir.exists() {
         std::fs::remove_dir_all(&args.logdir)?;
@@ -304,7 +312,7 @@ fn run() -> Result<()> {
     let loader_valid = DataLoaderBuilder::new(MnistBatcher)
         .batch_size(256)
         .num_workers(1)
-        .build(InMemDataset::new(valid.clone()));
+        .build(InMemDataset::new(valid));
 
     let started = Instant::now();
     let training =
@@ -321,10 +329,10 @@ fn run() -> Result<()> {
         started.elapsed()
     );
 
-    // After training: the parameters again, and the penultimate layer of 500 validation
+    // After training: the parameters again, and the penultimate layer of the first 500 test
     // digits in the projector, with their images and labels.
     model_run.add_module_histograms(&net, args.epochs)?;
-    let shown = &valid[..500];
+    let shown = &test[..500];
     let x = images(shown, &device);
     let features = net.valid().features(x.clone());
     let labels = Metadata::labels(shown.iter().map(|d| d.label));

@@ -162,7 +162,7 @@ impl TensorBoardLogger {
             self.keep(r);
         }
         self.splits.clear();
-        self.take_error()
+        self.error.take().map_or(Ok(()), Err)
     }
 
     fn take_error(&mut self) -> Result<()> {
@@ -298,12 +298,17 @@ impl TensorBoardLogger {
         // The entries, as burn's file logger stores them.
         let mut entries = Vec::new();
         let mut numeric = Vec::new();
+        // (name, serialized, numeric?): burn's file logger keeps both kinds alike.
         for e in &update.entries {
-            entries.push((self.name_of(&e.metric_id)?, &e.serialized_entry.serialized));
+            entries.push((
+                self.name_of(&e.metric_id)?,
+                &e.serialized_entry.serialized,
+                false,
+            ));
         }
         for n in &update.entries_numeric {
             let name = self.name_of(&n.entry.metric_id)?;
-            entries.push((name.clone(), &n.entry.serialized_entry.serialized));
+            entries.push((name.clone(), &n.entry.serialized_entry.serialized, true));
             if let Some(v) = &n.numeric_entry {
                 numeric.push((name, v.current()));
             }
@@ -321,11 +326,12 @@ impl TensorBoardLogger {
         write_held(s)?;
         let mut b = s.run.step(epoch as u64);
         let mut any = false;
-        for (name, serialized) in entries {
+        for (name, serialized, is_numeric) in entries {
             if serialized.is_empty() || serialized.as_str() == "N/A" {
                 continue; // burn's placeholders, which its file logger skips too
             }
-            if let Ok(entry) = NumericEntry::deserialize(serialized) {
+            // Only numeric metrics get an epoch aggregate.
+            if let (true, Ok(entry)) = (is_numeric, NumericEntry::deserialize(serialized)) {
                 s.pending.entry(name.clone()).or_default().push(entry);
             }
             let tag = format!("{ENTRY_PREFIX}{}", sanitize_tag(&name));

@@ -673,3 +673,48 @@ mod training {
         assert_eq!(it, (1..=16).collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn a_text_metric_is_read_like_burn_reads_it_and_not_charted() {
+    let tb_dir = tempfile::tempdir().unwrap();
+    let file_dir = tempfile::tempdir().unwrap();
+    let mut tb = TensorBoardLogger::new(tb_dir.path());
+    let mut file = FileMetricLogger::new(file_dir.path());
+    let note = MetricDefinition {
+        metric_id: MetricId::new(Arc::new("Note".into())),
+        name: Arc::new("Note".into()),
+        description: None,
+        attributes: MetricAttributes::None,
+    };
+    for l in [&mut tb as &mut dyn MetricLogger, &mut file] {
+        l.log_metric_definition(def("Loss", None));
+        l.log_metric_definition(note.clone());
+        let mut u = iteration("Loss", 0.5, 2, 0.5);
+        u.entries.push(MetricEntry::new(
+            note.metric_id.clone(),
+            SerializedEntry::new("7".into(), "7".into()),
+        ));
+        l.log(u, 1, &Split::Train);
+        let mut u = end("Loss", 0.5);
+        u.entries.push(MetricEntry::new(
+            note.metric_id.clone(),
+            SerializedEntry::new("seven".into(), "seven".into()),
+        ));
+        l.log(u, 1, &Split::Train);
+        l.log_epoch_summary(EpochSummary::new(1, Split::Train));
+    }
+    // Both keep the text metric's lines, and fail to parse "seven" alike.
+    assert_eq!(
+        tb.read_numeric("Note", 1, &Split::Train)
+            .map(|v| v.iter().map(key).collect::<Vec<_>>()),
+        file.read_numeric("Note", 1, &Split::Train)
+            .map(|v| v.iter().map(key).collect::<Vec<_>>())
+    );
+    tb.close().unwrap();
+    let tags: Vec<String> = scalars(&tb_dir.path().join("train")).into_keys().collect();
+    assert_eq!(
+        tags,
+        ["epoch/Loss"],
+        "no chart for a metric that is not numeric"
+    );
+}
