@@ -530,7 +530,7 @@ mod training {
     use burn::nn::loss::CrossEntropyLossConfig;
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::AdamConfig;
-    use burn::train::metric::{AccuracyMetric, LossMetric};
+    use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
     use burn::train::{
         ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep,
     };
@@ -618,7 +618,11 @@ mod training {
             Some(e) => TensorBoardLogger::resume(root.join("tb"), e),
         };
         let mut t = SupervisedTraining::new(root.join("artifacts"), train, valid)
-            .metrics((AccuracyMetric::new(), LossMetric::new()))
+            .metrics((
+                AccuracyMetric::new(),
+                LossMetric::new(),
+                LearningRateMetric::new(),
+            ))
             .with_metric_logger(tb)
             .with_metric_logger(FileMetricLogger::new(root.join("file")))
             .with_default_checkpointers()
@@ -644,7 +648,7 @@ mod training {
         let mut tb = TensorBoardLogger::new(dir.path().join("tb"));
         let mut file = FileMetricLogger::new(dir.path().join("file"));
         for split in [Split::Train, Split::Valid] {
-            for name in ["Loss", "Accuracy"] {
+            for name in ["Loss", "Accuracy", "Learning Rate"] {
                 for e in 1..=5 {
                     let ours = tb.read_numeric(name, e, &split).unwrap();
                     let burns = file.read_numeric(name, e, &split).unwrap();
