@@ -431,7 +431,10 @@ fn scalar<'a>(
         md.summary_description = description.to_owned();
         b.value(&tensor_value(tag, md, f32_tensor(&[], [v as f32])))
     } else {
-        b.scalar(&tag, v)
+        // As f32, as TensorBoard keeps it: a finite f64 beyond the f32 range shows as ±∞
+        // rather than failing the event and every other metric in it (the exact value stays
+        // in burn's entries).
+        b.scalar(&tag, v as f32)
     }
 }
 

@@ -722,3 +722,26 @@ fn a_text_metric_is_read_like_burn_reads_it_and_not_charted() {
         "no chart for a metric that is not numeric"
     );
 }
+
+#[test]
+fn a_value_beyond_f32_does_not_cost_the_other_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tb = TensorBoardLogger::new(dir.path());
+    tb.log_metric_definition(def("Loss", None));
+    tb.log_metric_definition(def("Big", None));
+    for big in [2.0, 1e300, 3.0] {
+        let mut u = iteration("Loss", 0.5, 1, 0.5);
+        u.entries_numeric
+            .extend(iteration("Big", big, 1, big).entries_numeric);
+        tb.log(u, 1, &Split::Train);
+    }
+    tb.close().unwrap();
+    let it = scalars(&dir.path().join("train/iteration"));
+    assert_eq!(it["iteration/Loss"].len(), 3);
+    assert_eq!(it["iteration/Big"].len(), 3);
+    assert!(
+        it["iteration/Big"][1].1.is_infinite(),
+        "{:?}",
+        it["iteration/Big"]
+    );
+}
