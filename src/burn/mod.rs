@@ -8,11 +8,11 @@
 //! # Tensors
 //!
 //! A burn `Tensor` of any rank and kind (float, int, bool), on any device, can be logged
-//! wherever the API takes numbers, with the shapes and element types of the [`tensor`]
-//! module's table: `add_scalar("loss", &loss, step)` (any one-element tensor), histograms,
-//! images (`[C, H, W]`, `[H, W]`), image batches (`[N, C, H, W]`), audio and embeddings. It
-//! is read with `try_to_data`, so a backend's read failure is an [`Error::InvalidInput`]
-//! and nothing is written. Element types: `f32`, `f64`, `f16`, `bf16`, `i8`–`i64`, `u8` and
+//! wherever the API takes numbers, with the shapes and element types of the
+//! [`tensor`](crate::tensor) module's table: `add_scalar("loss", &loss, step)` (any
+//! one-element tensor), histograms, images (`[C, H, W]`, `[H, W]`), image batches
+//! (`[N, C, H, W]`), audio and embeddings. It is read with `try_to_data`, so a backend's
+//! read failure is an [`Error::InvalidInput`] and nothing is written. Element types: `f32`, `f64`, `f16`, `bf16`, `i8`–`i64`, `u8` and
 //! `u32` as they are; `u16` as `u32`; `u64` as `i64` (above `i64::MAX` is an error);
 //! booleans as `u8` 0 and 1; `flex32` and quantized floats as `f32`.
 //!
@@ -48,10 +48,16 @@
 //!
 //! | what | run | tag | step |
 //! |---|---|---|---|
-//! | each numeric metric's epoch aggregate (the value burn's checkpointing and early stopping use) | `logdir/<split>` | `epoch/<metric>` | the epoch |
-//! | each numeric metric's value at each iteration: burn's *current* entry (the batch's value, not the running mean; TensorBoard's smoothing gives the running view) | `logdir/<split>/iteration` | `iteration/<metric>` | the split's iteration count, growing across epochs |
-//! | burn's entries, as its file logger stores them (for `read_numeric`; no dashboard shows them) | `logdir/<split>` | `burn_train/entry/<metric>` | the epoch |
-//! | a custom-scalars layout: a chart per metric overlaying the splits, epoch and iteration | the first split's run | | 0 |
+//! | each numeric metric's epoch value | `<split>` | `epoch/<metric>` | the epoch |
+//! | its value at each iteration | `<split>/iteration` | `iteration/<metric>` | iterations so far |
+//! | burn's entries, for `read_numeric` | `<split>` | `burn_train/entry/<metric>` | the epoch |
+//! | a custom-scalars layout | the first split's | | 0 |
+//!
+//! The epoch value is the one burn's checkpointing and early stopping use; the iteration
+//! value is burn's *current* entry (the batch's value, not the running mean: TensorBoard's
+//! smoothing gives the running view), at a step that counts the split's iterations across
+//! epochs. burn's entries are stored as its file logger stores them; no dashboard shows
+//! them. The layout charts each metric with the splits overlaid, epoch and iteration.
 //!
 //! The splits are `train`, `valid`, `test`, and `test-<tag>` for a tagged test split: one
 //! run each, so that TensorBoard overlays them on each chart. Metric names become tags with
