@@ -530,7 +530,7 @@ mod training {
     use burn::nn::loss::CrossEntropyLossConfig;
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::AdamConfig;
-    use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
+    use burn::train::metric::{AccuracyMetric, CpuMemory, CpuUse, LearningRateMetric, LossMetric};
     use burn::train::{
         ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep,
     };
@@ -622,6 +622,9 @@ mod training {
                 AccuracyMetric::new(),
                 LossMetric::new(),
                 LearningRateMetric::new(),
+                // burn-train's system metrics (its `sys-metrics` feature, tests/burn-deps).
+                CpuUse::new(),
+                CpuMemory::new(),
             ))
             .with_metric_logger(tb)
             .with_metric_logger(FileMetricLogger::new(root.join("file")))
@@ -648,7 +651,13 @@ mod training {
         let mut tb = TensorBoardLogger::new(dir.path().join("tb"));
         let mut file = FileMetricLogger::new(dir.path().join("file"));
         for split in [Split::Train, Split::Valid] {
-            for name in ["Loss", "Accuracy", "Learning Rate"] {
+            for name in [
+                "Loss",
+                "Accuracy",
+                "Learning Rate",
+                "CPU Usage",
+                "CPU Memory",
+            ] {
                 for e in 1..=5 {
                     let ours = tb.read_numeric(name, e, &split).unwrap();
                     let burns = file.read_numeric(name, e, &split).unwrap();
