@@ -15,6 +15,12 @@
 #   tch                    not checked here: it needs libtorch (.ci/run builds it on stable).
 #                                tch and torch-sys 0.26 declare no rust-version and their locked
 #                                dependencies all declare 1.85 or less.
+#   burn                   1.95, not checked here: burn 0.22 declares 1.95, which is stable
+#                                here (.ci/run builds, tests and lints the feature on stable);
+#                                a second build of burn would add ~10 minutes. The lock holds
+#                                idna_adapter 1.1 (url's IDNA on unicode-rs crates): with 1.2,
+#                                burn's dependencies would lift url's icu crates to 2.4, which
+#                                needs 1.88, in the object-store build.
 #
 # Usage: scripts/msrv-check.sh   (CARGO_TARGET_DIR is honoured)
 set -euo pipefail

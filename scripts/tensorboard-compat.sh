@@ -15,7 +15,10 @@
 # files uncompressed and the test files gzipped) with
 # tests/compat/check_mnist.py: every dashboard the example feeds, on a second
 # tensorboard; and, on a third, an event file whose writer was killed with
-# SIGKILL mid-record (tests/compat/check_killed.py).
+# SIGKILL mid-record (tests/compat/check_killed.py). With COMPAT_BURN=1 (the
+# default) it also trains the burn example briefly (`--features burn --example
+# burn_mnist -- --epochs 2 --digits 256 --valid 256`, dev profile, as the burn tests
+# build it) and checks every dashboard it feeds with tests/compat/check_burn_mnist.py.
 # Before the loaders, `tbw export` (the command-line reader, tbw/) is checked against
 # tbparse 0.0.9 on the same logdir (tests/compat/check_tbw_tbparse.py): every scalar, and every
 # histogram and image tbparse reads (the older histo/image forms), value for value.
@@ -38,6 +41,10 @@
 #                    this directory (default: removed when they pass)
 #   COMPAT_MNIST     0 skips the MNIST example's check (default 1)
 #   COMPAT_MNIST_STEPS  the example's --steps (default 50)
+#   COMPAT_BURN      0 skips the burn example's check (default 1; it builds the
+#                    `burn` feature, which needs Rust 1.95)
+#   COMPAT_BURN_EPOCHS, COMPAT_BURN_DIGITS, COMPAT_BURN_VALID  its --epochs (default 2),
+#                    --digits (256) and --valid (256)
 #   COMPAT_KILLED    0 skips the check of an event file whose writer was killed
 #                    with SIGKILL (tests/crash.rs makes it; tests/compat/check_killed.py
 #                    checks it; default 1)
@@ -231,6 +238,26 @@ if [ "$MNIST" != 0 ]; then
         abort "the mnist example did not report reading $MNIST_DIR/data: $(head -3 "$MNIST_DIR/output.txt")"
 fi
 
+# --- a short run of the burn example -------------------------------------
+# burn's supervised training with this crate as its metric logger; logs in $BURN_DIR/logs.
+BURN=${COMPAT_BURN:-1}
+BURN_EPOCHS=${COMPAT_BURN_EPOCHS:-2}
+BURN_DIGITS=${COMPAT_BURN_DIGITS:-256}
+BURN_VALID=${COMPAT_BURN_VALID:-256}
+BURN_DIR=${COMPAT_WORKDIR:-$PWD/target/compat}/burn_mnist
+if [ "$BURN" != 0 ]; then
+    rm -rf "$BURN_DIR"
+    mkdir -p "$BURN_DIR"
+    log "training: cargo run --features burn --example burn_mnist -- --epochs $BURN_EPOCHS" \
+        "--digits $BURN_DIGITS --valid $BURN_VALID"
+    started=$SECONDS
+    cargo run --quiet --features burn --example burn_mnist -- --epochs "$BURN_EPOCHS" \
+        --digits "$BURN_DIGITS" --valid "$BURN_VALID" --logdir "$BURN_DIR/logs" \
+        >"$BURN_DIR/output.txt" 2>&1 ||
+        abort "the burn_mnist example failed; no loader was checked: $(tail -20 "$BURN_DIR/output.txt")"
+    log "burn_mnist example: $(grep -h '^trained' "$BURN_DIR/output.txt") ($((SECONDS - started)) s with the build)"
+fi
+
 # --- an event file whose writer was killed (SIGKILL) -----------------------
 # tests/crash.rs kills a logging child process until its file ends in a truncated record
 # and copies that file into $KILLED_DIR/killed with killed_run.json (what it holds).
@@ -333,7 +360,8 @@ check_server() {
     return 1
 }
 
-# run_loader NAME: the manifest's check, then the MNIST example's and the killed run's, under loader NAME;
+# run_loader NAME: the manifest's check, then the MNIST example's, the burn example's and the
+# killed run's, under loader NAME;
 # returns 0 on PASS.
 run_loader() {
     local name=$1 ok=1
@@ -345,6 +373,11 @@ run_loader() {
             "$PY" tests/compat/check_mnist.py --steps "$MNIST_STEPS" --batch-size "$MNIST_BATCH" \
             --data-dir "$MNIST_DIR/data" --stdout "$MNIST_DIR/output.txt" --loader "$name" \
             --timeout "$TIMEOUT" || ok=0
+    fi
+    if [ "$BURN" != 0 ]; then
+        check_server "$name" "$BURN_DIR/logs" "$WORK/tensorboard-$name-burn.log" \
+            "$PY" tests/compat/check_burn_mnist.py --epochs "$BURN_EPOCHS" --digits "$BURN_DIGITS" \
+            --valid "$BURN_VALID" --loader "$name" --timeout "$TIMEOUT" || ok=0
     fi
     if [ "$KILLED" != 0 ]; then
         check_server "$name" "$KILLED_DIR" "$WORK/tensorboard-$name-killed.log" \

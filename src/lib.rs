@@ -78,6 +78,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bad_input;
+#[cfg(feature = "burn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "burn")))]
+pub mod burn;
 #[cfg(feature = "candle")]
 #[cfg_attr(docsrs, doc(cfg(feature = "candle")))]
 pub mod candle;
