@@ -6,6 +6,7 @@ use prost::Message;
 
 use crate::proto::hparams::{Experiment, HParamInfo, MetricInfo};
 use crate::proto::hparams::{HParamsPluginData, Status, h_params_plugin_data};
+use crate::summary::hparams::SessionStatus;
 
 /// One hyperparameter value (a `google.protobuf.Value` on disk).
 #[derive(Debug, Clone, PartialEq)]
@@ -19,32 +20,6 @@ pub enum HParamValue {
     Bool(bool),
     /// Null, a list or a struct: not a kind TensorBoard's table shows.
     Other,
-}
-
-/// How a session ended (`SessionEndInfo.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SessionStatus {
-    /// Not stated.
-    Unknown,
-    /// Finished successfully.
-    Success,
-    /// Failed.
-    Failure,
-    /// Still running.
-    Running,
-}
-
-impl SessionStatus {
-    /// The name TensorBoard shows (`STATUS_SUCCESS` …) without its prefix: `success` ….
-    pub fn name(self) -> &'static str {
-        match self {
-            SessionStatus::Unknown => "unknown",
-            SessionStatus::Success => "success",
-            SessionStatus::Failure => "failure",
-            SessionStatus::Running => "running",
-        }
-    }
 }
 
 /// One hparams record of a run.
@@ -117,12 +92,8 @@ pub(crate) fn from_content(content: &[u8]) -> Result<HParamsRecord, String> {
             start_time_secs: s.start_time_secs,
         }),
         Some(h_params_plugin_data::Data::SessionEndInfo(e)) => Ok(HParamsRecord::SessionEnd {
-            status: match Status::try_from(e.status) {
-                Ok(Status::Success) => SessionStatus::Success,
-                Ok(Status::Failure) => SessionStatus::Failure,
-                Ok(Status::Running) => SessionStatus::Running,
-                _ => SessionStatus::Unknown,
-            },
+            status: Status::try_from(e.status)
+                .map_or(SessionStatus::Unknown, SessionStatus::from_proto),
             end_time_secs: e.end_time_secs,
         }),
         None => Err("hparams plugin content holds no record".into()),

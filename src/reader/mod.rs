@@ -37,7 +37,7 @@ pub use data::{Data, Kind, UnknownKind};
 pub use events::{EventReader, event_files, read_events};
 pub use graph::{Graph, GraphKind, RUN_GRAPH_TAG};
 pub use histogram::{Bucket, Histogram};
-pub use hparams::{HParamValue, HParamsRecord, SessionStatus};
+pub use hparams::{HParamValue, HParamsRecord};
 pub use logdir::{Logdir, Run};
 pub use mesh::{Mesh, MeshComponent};
 pub use pr_curve::PrCurve;

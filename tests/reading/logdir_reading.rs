@@ -3,10 +3,8 @@
 
 use std::path::Path;
 
-use tensorboard_writer::reader::{
-    Data, HParamValue, HParamsRecord, Kind, Logdir, RunReader, SessionStatus,
-};
-use tensorboard_writer::summary::hparams::HParamValue as HParamIn;
+use tensorboard_writer::reader::{Data, HParamValue, HParamsRecord, Kind, Logdir, RunReader};
+use tensorboard_writer::summary::hparams::{HParamValue as HParamIn, SessionStatus};
 use tensorboard_writer::summary::image::ImageLayout;
 use tensorboard_writer::{Error, SummaryWriter};
 

@@ -17,6 +17,26 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
+    /// The name TensorBoard shows (`STATUS_SUCCESS` …) without its prefix: `success` ….
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionStatus::Unknown => "unknown",
+            SessionStatus::Success => "success",
+            SessionStatus::Failure => "failure",
+            SessionStatus::Running => "running",
+        }
+    }
+
+    /// The status a session end record holds (what the reader returns).
+    pub(crate) fn from_proto(status: pb::Status) -> SessionStatus {
+        match status {
+            pb::Status::Success => SessionStatus::Success,
+            pb::Status::Failure => SessionStatus::Failure,
+            pb::Status::Running => SessionStatus::Running,
+            _ => SessionStatus::Unknown,
+        }
+    }
+
     pub(super) fn to_proto(self) -> pb::Status {
         match self {
             SessionStatus::Unknown => pb::Status::Unknown,
