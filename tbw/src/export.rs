@@ -139,22 +139,7 @@ pub fn scan_loop(
     reader: &mut RunReader,
     mut f: impl FnMut(&str, tensorboard_writer::reader::Kind, i64),
 ) -> Vec<tensorboard_writer::Error> {
-    use tensorboard_writer::Error;
-    let mut errors = Vec::new();
-    loop {
-        match reader.scan_new(&mut f) {
-            Ok(_) => return errors,
-            Err(
-                e @ (Error::CorruptRecord { .. }
-                | Error::Decode { .. }
-                | Error::InvalidSummary { .. }),
-            ) => errors.push(e),
-            Err(e) => {
-                errors.push(e);
-                return errors;
-            }
-        }
-    }
+    until_done(|| reader.scan_new(&mut f), |_| {})
 }
 
 /// Reads a run to its end. Damage ends the reading of its own file only (the reader reports
@@ -171,26 +156,32 @@ pub fn reader_loop(
 fn reader_loop_with(
     reader: &mut RunReader,
     mut f: impl FnMut(&str, Sample),
+    on_error: impl FnMut(&tensorboard_writer::Error),
+) -> Vec<tensorboard_writer::Error> {
+    until_done(|| reader.read_new(&mut f), on_error)
+}
+
+/// Calls `read` until it returns `Ok` or an error that ends the run, and returns the errors
+/// met on the way (damage in one file, a value of the wrong form: reading goes on after them).
+fn until_done<T>(
+    mut read: impl FnMut() -> tensorboard_writer::Result<T>,
     mut on_error: impl FnMut(&tensorboard_writer::Error),
 ) -> Vec<tensorboard_writer::Error> {
     use tensorboard_writer::Error;
     let mut errors = Vec::new();
     loop {
-        let r = reader.read_new(&mut f);
-        if let Err(e) = &r {
-            on_error(e);
-        }
-        match r {
+        let e = match read() {
             Ok(_) => return errors,
-            Err(
-                e @ (Error::CorruptRecord { .. }
-                | Error::Decode { .. }
-                | Error::InvalidSummary { .. }),
-            ) => errors.push(e),
-            Err(e) => {
-                errors.push(e);
-                return errors;
-            }
+            Err(e) => e,
+        };
+        on_error(&e);
+        let goes_on = matches!(
+            e,
+            Error::CorruptRecord { .. } | Error::Decode { .. } | Error::InvalidSummary { .. }
+        );
+        errors.push(e);
+        if !goes_on {
+            return errors;
         }
     }
 }
