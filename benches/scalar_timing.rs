@@ -2,17 +2,18 @@
 //! builds quickly (criterion's `benches/scalars.rs` gives the reported medians).
 //!
 //! ```sh
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing                 # batches (the default)
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --sequence   # and each batch, in order
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches 200  # 200 batches (for many short runs)
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --tags 6   # six tags in turn
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- batches --tags 40 --format  # tags built anew
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- threads 64   # 64 threads, default bound
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- threads 64 65536
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- parts        # what the locks cost here
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- latency      # every call timed alone
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- phases       # against the VM's own speed
-//! cargo run -p tensorboard-writer-benches --release --example scalar_timing -- lag 2        # wall times' lag, cores busy
+//! alias scalar_timing='cargo run -p tensorboard-writer-benches --release --example scalar_timing'
+//! scalar_timing                               # batches (the default)
+//! scalar_timing -- batches --sequence         # and each batch, in order
+//! scalar_timing -- batches 200                # 200 batches (for many short runs)
+//! scalar_timing -- batches --tags 6           # six tags in turn
+//! scalar_timing -- batches --tags 40 --format # tags built anew
+//! scalar_timing -- threads 64                 # 64 threads, default bound
+//! scalar_timing -- threads 64 65536
+//! scalar_timing -- parts                      # what the locks cost here
+//! scalar_timing -- latency                    # every call timed alone
+//! scalar_timing -- phases                     # against the VM's own speed
+//! scalar_timing -- lag 2                      # wall times' lag, cores busy
 //! valgrind --tool=callgrind --toggle-collect='scalar_timing::run_calls' \
 //!     target/release/examples/scalar_timing calls 101000         # instructions per call
 //! ```
