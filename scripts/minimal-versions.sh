@@ -52,10 +52,12 @@ for member in meta["workspace_members"]:
         req, kind = dep["req"], dep["kind"] or "normal"
         if dep.get("path"):
             continue  # a package of this workspace (the library's dev-dependency on itself)
-        m = re.fullmatch(r"\^(\d+)(?:\.(\d+))?(?:\.(\d+))?", req)
+        # A caret requirement ("1.2") or a range from a floor (">=0.22, <0.27", as tch's).
+        m = re.fullmatch(r"(?:\^|>=)(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:, <[\d.]+)?", req)
         if m is None:
             print(f"{name}: {dep['name']} = \"{req}\": only caret requirements "
-                  "(\"1.2\", \"0.3.4\") are checked here", file=sys.stderr)
+                  "(\"1.2\", \"0.3.4\") and ranges from a floor (\">=0.22, <0.27\") are "
+                  "checked here", file=sys.stderr)
             bad += 1
             continue
         floor = ".".join(part or "0" for part in m.groups())
