@@ -35,19 +35,17 @@ and exits 1.
 """
 
 import argparse
-import gzip
 import math
 import os
 import re
 import struct
 import sys
-import time
-import urllib.error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from check import Client  # noqa: E402
+from example_common import poll, product, read_idx  # noqa: E402
 from sections.graphs import graph_nodes  # noqa: E402
 from sections.images import decode_png, fetch as fetch_image  # noqa: E402
 from sections.projector import fetch  # noqa: E402
@@ -69,21 +67,6 @@ METRICS = ["Accuracy", "Loss"]
 DESCRIPTIONS = {"Accuracy": "unit: %, higher is better", "Loss": "lower is better"}
 DASHBOARDS = ["scalars", "histograms", "distributions", "images", "graphs", "projector",
               "custom_scalars"]
-
-
-def product(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
-
-
-def read_idx(data_dir, name):
-    with gzip.open(os.path.join(data_dir, name + ".gz"), "rb") as f:
-        raw = f.read()
-    rank = raw[3]
-    dims = list(struct.unpack(">%dI" % rank, raw[4:4 + 4 * rank]))
-    return dims, raw[4 + 4 * rank:]
 
 
 def batches(n, size):
@@ -297,23 +280,10 @@ def main():
     args = parser.parse_args()
     tag = "[%s burn_mnist]" % args.loader
     client = Client(args.url)
-    deadline = time.monotonic() + args.timeout
-    polls = 0
-    while True:
-        polls += 1
-        checker = Checker(client, args.epochs, args.digits, args.valid, args.data_dir)
-        try:
-            problems = checker.run()
-        except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError,
-                IndexError) as err:
-            problems = ["request failed or unexpected answer: %r" % err]
-        if not problems or time.monotonic() >= deadline:
-            break
-        time.sleep(1.0)
-    if problems:
-        for p in problems:
-            print("%s MISMATCH %s" % (tag, p))
-        print("%s FAIL: %d mismatches after %.0f s (%d polls)" % (tag, len(problems), args.timeout, polls))
+    checker, polls = poll(
+        tag, lambda: Checker(client, args.epochs, args.digits, args.valid, args.data_dir),
+        args.timeout)
+    if checker is None:
         return 1
     print("%s OK: %d epochs, every dashboard as expected (%d polls)" % (tag, args.epochs, polls))
     return 0

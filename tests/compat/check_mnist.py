@@ -51,19 +51,17 @@ and exits 1.
 """
 
 import argparse
-import gzip
 import math
 import os
 import re
 import struct
 import sys
-import time
-import urllib.error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from check import Client  # noqa: E402
+from example_common import poll, product, read_idx  # noqa: E402
 from sections.graphs import graph_nodes  # noqa: E402
 from sections.hparams import EXPERIMENT_REQUEST, SESSION_GROUPS_REQUEST  # noqa: E402
 from sections.images import decode_png, fetch as fetch_image  # noqa: E402
@@ -91,28 +89,8 @@ DASHBOARDS = [
 ]
 
 
-def product(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
-
-
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
-
-
-def read_idx(data_dir, name):
-    """(dims, bytes) of the IDX file `name` or `name.gz` in data_dir."""
-    for path, opener in ((os.path.join(data_dir, name), open),
-                         (os.path.join(data_dir, name + ".gz"), gzip.open)):
-        if os.path.isfile(path):
-            with opener(path, "rb") as f:
-                raw = f.read()
-            rank = raw[3]
-            dims = list(struct.unpack(">%dI" % rank, raw[4:4 + 4 * rank]))
-            return dims, raw[4 + 4 * rank:]
-    raise SystemExit("check_mnist: no %s(.gz) in %s" % (name, data_dir))
 
 
 class Expect:
@@ -585,23 +563,8 @@ def main():
     expect = Expect(args.steps, args.batch_size, args.data_dir)
     accuracy = printed_accuracy(args.stdout) if args.stdout else None
     client = Client(args.url)
-    deadline = time.monotonic() + args.timeout
-    polls = 0
-    while True:
-        polls += 1
-        checker = Checker(client, expect, accuracy)
-        try:
-            problems = checker.run()
-        except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError,
-                IndexError) as err:
-            problems = ["request failed or unexpected answer: %r" % err]
-        if not problems or time.monotonic() >= deadline:
-            break
-        time.sleep(1.0)
-    if problems:
-        for p in problems:
-            print("%s MISMATCH %s" % (tag, p))
-        print("%s FAIL: %d mismatches after %.0f s (%d polls)" % (tag, len(problems), args.timeout, polls))
+    checker, polls = poll(tag, lambda: Checker(client, expect, accuracy), args.timeout)
+    if checker is None:
         return 1
     acc = checker.scalars["accuracy/test"][-1][2]
     print("%s OK: run %s, %d steps, every dashboard as expected, final test accuracy %.4f (%d polls)"
